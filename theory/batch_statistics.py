@@ -1,0 +1,135 @@
+r"""Batch statistics :math:`\mu_B,\sigma_B` as random variables (seed §1.3, after Teye et al.).
+
+For a batch of :math:`M` i.i.d. values :math:`h_i=\mu_P+\sigma_P z_i` with standardized
+skewness :math:`s` and excess kurtosis :math:`\rho`:
+:math:`\mu_B=\tfrac1M\sum h_i`, :math:`\sigma_B^2=\tfrac1{M-d}\sum(h_i-\mu_B)^2` with
+:math:`d\in\{0,1\}` (``ddof``; the seed's snippet uses ``np.std``, i.e. :math:`d=0`).
+Exact finite-:math:`M` moments come from :mod:`theory._moments`; leading orders from the delta
+method applied to them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from ._moments import SKEW, Z, expect_product_of_sums, moment_symbol
+from ._symbols import M, SIGMA_P, U
+
+
+def _ddof(ddof: int) -> int:
+    if ddof not in (0, 1):
+        raise ValueError(f"ddof must be 0 (1/M) or 1 (1/(M-1)), got {ddof!r}")
+    return ddof
+
+
+def _standardized_variance_estimate(ddof: int) -> tuple[list, sp.Expr]:
+    """:math:`\\hat\\sigma^2/\\sigma_P^2=(P_2-P_1^2/M)/(M-d)` as (power-sum products, weights)."""
+    return [([Z**2], 1 / (M - ddof)), ([Z, Z], -1 / (M * (M - ddof)))], None
+
+
+def _moment_of_variance_estimate(power: int, ddof: int) -> sp.Expr:
+    """:math:`\\mathbb E[(\\hat\\sigma^2/\\sigma_P^2-1)^{p}]`, exact in M."""
+    terms, _ = _standardized_variance_estimate(ddof)
+    # expand (sum_k w_k prod(sums) - 1)^power into products of sums
+    expansions = [([], sp.Integer(-1))] + terms
+    total = sp.Integer(0)
+    for combo in _products(expansions, power):
+        factors = [f for sums, _ in combo for f in sums]
+        weight = sp.Mul(*[w for _, w in combo])
+        total += weight * expect_product_of_sums(factors, M)
+    return sp.factor(sp.simplify(total))
+
+
+def _products(items, power):
+    if power == 0:
+        yield ()
+        return
+    for item in items:
+        for rest in _products(items, power - 1):
+            yield (item, *rest)
+
+
+def var_mu_B() -> sp.Expr:
+    r""":math:`\operatorname{Var}\mu_B=\sigma_P^2/M`, exact."""
+    return sp.factor(SIGMA_P**2 * expect_product_of_sums([Z, Z], M) / M**2)
+
+
+@lru_cache(maxsize=None)
+def var_sigma2_B(ddof: int = 0) -> sp.Expr:
+    r"""Exact :math:`\operatorname{Var}\sigma_B^2` for any kurtosis; for :math:`d=1`,
+    :math:`\sigma_P^4(\rho/M+2/(M-1))`."""
+    d = _ddof(ddof)
+    mean = _moment_of_variance_estimate(1, d)
+    second = _moment_of_variance_estimate(2, d)
+    return sp.factor(sp.simplify(SIGMA_P**4 * (second - mean**2)))
+
+
+@lru_cache(maxsize=None)
+def mean_sigma2_B(ddof: int = 0) -> sp.Expr:
+    r""":math:`\mathbb E\sigma_B^2=\sigma_P^2(M-1)/(M-d)`, exact."""
+    return sp.factor(SIGMA_P**2 * (1 + _moment_of_variance_estimate(1, _ddof(ddof))))
+
+
+def _leading(expr: sp.Expr) -> sp.Expr:
+    return sp.simplify(sp.limit(expr * M, M, sp.oo) / M)
+
+
+@lru_cache(maxsize=None)
+def var_sigma_B_leading(ddof: int = 0) -> sp.Expr:
+    r"""Delta method: :math:`\operatorname{Var}\sigma_B\approx\operatorname{Var}\sigma_B^2/(4\sigma_P^2)
+    =\sigma_P^2(\rho+2)/(4M)` to leading order in :math:`1/M`."""
+    v = sp.Symbol("v", positive=True)
+    slope = sp.diff(sp.sqrt(v), v).subs(v, SIGMA_P**2)
+    return _leading(slope**2 * var_sigma2_B(ddof))
+
+
+@lru_cache(maxsize=None)
+def cov_mu_sigma_B_leading(ddof: int = 0) -> sp.Expr:
+    r"""Delta method: :math:`\operatorname{Cov}(\mu_B,\sigma_B)\approx s\,\sigma_P^2/(2M)`."""
+    d = _ddof(ddof)
+    terms, _ = _standardized_variance_estimate(d)
+    cov = sum(w * expect_product_of_sums([Z, *sums], M) for sums, w in terms) / M  # E[zbar * S], E zbar = 0
+    v = sp.Symbol("v", positive=True)
+    slope = sp.diff(sp.sqrt(v), v).subs(v, SIGMA_P**2)
+    return _leading(slope * SIGMA_P**3 * cov)
+
+
+@lru_cache(maxsize=None)
+def mean_sigma_B_gaussian(ddof: int = 0) -> sp.Expr:
+    r"""Exact :math:`\mathbb E\sigma_B` for Gaussian :math:`h`: :math:`(M-1)s^2/\sigma_P^2\sim\chi^2_{M-1}`,
+    so :math:`\mathbb E\sigma_B=\sigma_P\sqrt{2/(M-d)}\,\Gamma(M/2)/\Gamma((M-1)/2)`."""
+    from sympy.stats import Chi, E  # noqa: PLC0415 - heavy import, used here only
+
+    k = sp.Symbol("k", positive=True, integer=True)
+    chi_mean = sp.simplify(E(Chi("c", k)))  # E sqrt(chi^2_k)
+    return sp.simplify(SIGMA_P * chi_mean.subs(k, M - 1) / sp.sqrt(M - _ddof(ddof)))
+
+
+@lru_cache(maxsize=None)
+def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
+    r""":math:`\mathbb E\sigma_B/\sigma_P` to :math:`O(M^{-\text{order}})` for any distribution:
+    :math:`\mathbb E\sqrt{1+D}=\sum_k\binom{1/2}{k}\mathbb E D^k` with exact moments of
+    :math:`D=\sigma_B^2/\sigma_P^2-1` (terms :math:`k\le 2\,\text{order}` suffice)."""
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    d = _ddof(ddof)
+    total = sum(
+        sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d) for k in range(0, 2 * order + 1)
+    )
+    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
+    return sp.expand(series.subs(U, 1 / M))
+
+
+__all__ = [
+    "SKEW",
+    "cov_mu_sigma_B_leading",
+    "mean_sigma2_B",
+    "mean_sigma_B_gaussian",
+    "mean_sigma_B_series",
+    "moment_symbol",
+    "var_mu_B",
+    "var_sigma2_B",
+    "var_sigma_B_leading",
+]

@@ -1,0 +1,143 @@
+r"""The error of normalizing with batch statistics instead of population ones (seed §1.1, §1.3).
+
+For a sample :math:`\bar n=(h-\mu_P)/\sigma_P` that sits inside its own batch of size
+:math:`M`, with the other :math:`M-1` samples i.i.d.,
+
+.. math:: \hat h-\bar h=\gamma\Big(\frac{h-\mu_B}{\sigma_B}-\frac{h-\mu_P}{\sigma_P}\Big).
+
+We write :math:`\mu_B=(\bar n+A)/M`, :math:`\sigma_B^2=(\bar n^2+(M-1)+b)/M-\mu_B^2` with
+:math:`A=\sum_{j\ge2} z_j`, :math:`b=\sum_{j\ge2}(z_j^2-1)`, Taylor-expand in :math:`(A,b)` to
+fourth order, take exact expectations of :math:`A^ib^j` (:mod:`theory._moments`) and expand in
+:math:`u=1/M`.  The result is :math:`\mathbb E[(\hat h-\bar h)^2\mid\bar n]/\gamma^2
+=\sum_k c_k(\bar n)/M^k`, a polynomial in :math:`\bar n` whose coefficients involve the
+skewness :math:`s`, excess kurtosis :math:`\rho` and higher standardized moments :math:`m_j`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from ._moments import Z, expect_polynomial, expect_product_of_sums, moment_symbol
+from ._symbols import M, N_BAR, U
+
+#: Sources of the first-order noise: the mean's fluctuation (terms in A only), the standard
+#: deviation's (terms in b only) and their covariance (mixed terms, proportional to skewness).
+SOURCES: tuple[str, ...] = ("mu", "sigma", "cross")
+_MAX_ORDER = 2
+
+
+def _check(order: int, ddof: int) -> None:
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    if ddof not in (0, 1):
+        raise ValueError(f"ddof must be 0 (1/M) or 1 (1/(M-1)), got {ddof!r}")
+
+
+@lru_cache(maxsize=None)
+def _expansion(centered: bool, ddof: int) -> dict[str, dict[int, sp.Expr]]:
+    """``{source: {k: c_k(n)}}`` for k = 1, 2, from the fourth-order expansion."""
+    n, u = N_BAR, U
+    t, a, b = sp.symbols("t A b", real=True)
+    q = sp.Symbol("q", positive=True)  # q = s0^{-1/2}, s0 = sigma_B^2 at A = b = 0
+    r = sp.Symbol("r", positive=True)  # r = sqrt((M-1)/M) when ddof = 1, else 1
+    gens = (t, a, b)
+    dom = sp.QQ[n, u, q, r]
+
+    def poly(expr):
+        return sp.Poly(expr, *gens, domain=dom)
+
+    def trunc(p):
+        return sp.Poly.from_dict({m: c for m, c in p.as_dict().items() if m[0] <= 4}, *gens, domain=dom)
+
+    others = 1 / u - 1
+    if centered:
+        s0 = 1 + u * (n**2 - 1) - u**2 * n**2
+        d = poly(u * t * b - u**2 * (2 * n * t * a + t**2 * a**2))
+        numerator = poly((n - u * n - u * t * a) * q)
+    else:  # no mean subtraction: sigma_B^2 = mean of squares
+        s0 = 1 + u * (n**2 - 1)
+        d = poly(u * t * b)
+        numerator = poly(n * q)
+    # (s0 + d)^{-1/2} = q (1 + d q^2)^{-1/2}, binomial series truncated at fourth order in t
+    x = trunc(d * poly(q**2))
+    inverse_sqrt, power = poly(0), poly(1)
+    for k in range(5):
+        inverse_sqrt += power * poly(sp.binomial(sp.Rational(-1, 2), k))
+        power = trunc(power * x)
+    # ddof = 1 divides by sqrt(M/(M-1)) more: (h - mu_B)/s = r (h - mu_B)/sigma_B
+    error = trunc(numerator * inverse_sqrt * poly(r if ddof else 1)) - poly(n)
+    square = trunc(error * error)
+
+    grouped: dict[str, sp.Expr] = {s: sp.Integer(0) for s in SOURCES}
+    for (_, i, j), c in square.terms():
+        moment = expect_product_of_sums([Z] * i + [Z**2 - 1] * j, others)
+        source = "cross" if i and j else ("sigma" if j or not i else "mu")
+        grouped[source] += c.as_expr() * moment
+    r_value = sp.sqrt(1 - u) if ddof else sp.Integer(1)
+    out: dict[str, dict[int, sp.Expr]] = {}
+    for source, total in grouped.items():
+        total = sp.expand(total.subs(r, r_value))
+        series = sp.Integer(0)
+        for (k,), c in sp.Poly(total, q).terms():
+            series += sp.expand(c * sp.series(s0 ** sp.Rational(-k, 2), u, 0, _MAX_ORDER + 2).removeO())
+        series = sp.expand(sp.series(sp.expand(series), u, 0, _MAX_ORDER + 1).removeO())
+        out[source] = {k: sp.collect(sp.expand(series.coeff(u, k)), n) for k in range(1, _MAX_ORDER + 1)}
+        if sp.simplify(series.coeff(u, 0)) != 0:  # pragma: no cover - a derivation bug
+            raise AssertionError("the normalization error must vanish as M -> oo")
+    return out
+
+
+def conditional_error_coefficients(
+    order: int = 1, *, centered: bool = True, ddof: int = 0, source: str | None = None
+) -> sp.Expr:
+    r"""Coefficient :math:`c_k(\bar n)` of :math:`M^{-k}` in :math:`\mathbb E[(\hat h-\bar h)^2\mid\bar n]/\gamma^2`.
+
+    First order (seed §1.3, centered BN):
+    :math:`c_1=1+s\bar n+\tfrac{\rho+2}{4}\bar n^2`.  ``source`` restricts to the part that
+    comes from ``"mu"`` (:math:`\mu_B`), ``"sigma"`` (:math:`\sigma_B`) or ``"cross"``.
+    ``centered=False`` is BN without mean subtraction (no bias, :math:`\mu_P=0`).
+    """
+    _check(order, ddof)
+    parts = _expansion(bool(centered), ddof)
+    if source is None:
+        return sp.collect(sp.expand(sum(parts[s][order] for s in SOURCES)), N_BAR)
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES} or None, got {source!r}")
+    return parts[source][order]
+
+
+def conditional_error(order: int = 1, *, centered: bool = True, ddof: int = 0) -> sp.Expr:
+    r""":math:`\mathbb E[(\hat h-\bar h)^2\mid\bar n]/\gamma^2=\sum_{k\le\text{order}}c_k(\bar n)M^{-k}`."""
+    _check(order, ddof)
+    return sum(conditional_error_coefficients(k, centered=centered, ddof=ddof) / M**k for k in range(1, order + 1))
+
+
+def average_over_n(poly_in_n: sp.Expr, moment=moment_symbol) -> sp.Expr:
+    r"""Replace :math:`\bar n^j` by the standardized moment :math:`m_j` (averaging over the sample)."""
+    return expect_polynomial(sp.expand(poly_in_n).subs(N_BAR, Z), moment)
+
+
+def overall_error(order: int = 1, *, centered: bool = True, ddof: int = 0, moment=moment_symbol) -> sp.Expr:
+    r""":math:`\mathbb E[(\hat h-\bar h)^2]/\gamma^2` to ``order``; first order :math:`(\rho+6)/(4M)`."""
+    return sp.expand(average_over_n(sp.expand(conditional_error(order, centered=centered, ddof=ddof)), moment))
+
+
+@lru_cache(maxsize=None)
+def exact_error_from_mean_sigma(ddof: int = 0) -> tuple[sp.Expr, sp.Symbol]:
+    r"""Exact :math:`\mathbb E[(\hat h-\bar h)^2]/\gamma^2` in terms of :math:`e=\mathbb E[\sigma_B]/\sigma_P`.
+
+    Exchangeability of the batch gives, for any distribution,
+    :math:`\mathbb E[\hat n^2]=(M-d)/M` (the residuals' squares sum to :math:`M-d` times the
+    variance estimate, :math:`d` = ddof) and
+    :math:`\mathbb E[\hat n\bar n]=\tfrac1M\mathbb E[\sum_i z_i(z_i-\bar z)/\hat\sigma]
+    =\tfrac{M-d}{M}\,\mathbb E[\hat\sigma]`, hence
+    :math:`\mathbb E[(\hat n-\bar n)^2]=\tfrac{M-d}{M}+1-2\tfrac{M-d}{M}\mathbb E[\hat\sigma]`;
+    for ddof 0 this is :math:`2(1-\mathbb E[\sigma_B]/\sigma_P)`.  Returns ``(expr, e)`` where
+    ``e`` is :math:`\mathbb E[\hat\sigma]/\sigma_P` of the same convention.
+    """
+    _check(1, ddof)
+    e = sp.Symbol("e", positive=True)
+    keep = (M - ddof) / M
+    return sp.simplify(keep + 1 - 2 * keep * e), e

@@ -1,0 +1,89 @@
+"""One theory-versus-simulation comparison with an explicit, written-down tolerance.
+
+A check holds when
+
+.. math:: |\\hat s - t| \\le k\\,\\mathrm{SE}(\\hat s) + b,
+
+where :math:`t` is the theory value, :math:`\\hat s` the simulated value, :math:`k` the
+number of standard errors allowed (chosen from the false-alarm rate we accept) and :math:`b`
+a stated bound on the bias of the approximation behind :math:`t` (e.g. its
+:math:`O(1/M^2)` remainder).  Both numbers and the reason for them live in the check.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+#: Default number of standard errors.  For a Gaussian estimator, |z| > 4.5 happens with
+#: probability 6.8e-6 per check, so a report of ~50 checks raises a false alarm about once in
+#: 3000 runs.
+K_DEFAULT = 4.5
+
+
+@dataclass(frozen=True)
+class Check:
+    """A theory value, a simulated value with its standard error, and the tolerance model."""
+
+    name: str
+    section: str
+    theory: float
+    simulated: float
+    stderr: float
+    bias_bound: float
+    reason: str
+    k: float = K_DEFAULT
+    samples: int = 0
+
+    def __post_init__(self) -> None:
+        for field in ("theory", "simulated", "stderr", "bias_bound", "k"):
+            value = getattr(self, field)
+            if not math.isfinite(value):
+                raise ValueError(f"Check {self.name!r}: {field} must be finite, got {value!r}")
+        if self.stderr < 0 or self.bias_bound < 0 or self.k <= 0:
+            raise ValueError(f"Check {self.name!r}: stderr, bias_bound must be >= 0 and k > 0")
+
+    @property
+    def tolerance(self) -> float:
+        """:math:`k\\,\\mathrm{SE} + b`."""
+        return self.k * self.stderr + self.bias_bound
+
+    @property
+    def difference(self) -> float:
+        return self.simulated - self.theory
+
+    @property
+    def z(self) -> float:
+        """Difference in units of the simulation's standard error (inf when SE is 0)."""
+        if self.stderr == 0:
+            return 0.0 if self.difference == 0 else math.copysign(math.inf, self.difference)
+        return self.difference / self.stderr
+
+    @property
+    def holds(self) -> bool:
+        return abs(self.difference) <= self.tolerance
+
+    @property
+    def detectable_relative_error(self) -> float:
+        """Smallest relative error of the theory value that fails this check in either direction.
+
+        A theory value planted as :math:`t(1\\pm\\epsilon)` moves the difference by
+        :math:`\\epsilon|t|`; it fails for sure once :math:`\\epsilon|t| > b + k\\mathrm{SE} + |\\hat s - t|`.
+        """
+        if self.theory == 0:
+            return math.inf
+        return (self.tolerance + abs(self.difference)) / abs(self.theory)
+
+    def planted(self, relative_error: float) -> Check:
+        """The same check with its theory value multiplied by ``1 + relative_error``."""
+        return replace(self, theory=self.theory * (1.0 + relative_error))
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out.update(
+            tolerance=self.tolerance,
+            z=self.z if math.isfinite(self.z) else None,
+            holds=self.holds,
+            detectable_relative_error=self.detectable_relative_error,
+        )
+        return out
