@@ -82,3 +82,8 @@ def default_rng(seed: np.random.SeedSequence, xp: ModuleType = np) -> Any:
 
 def backend_name(xp: ModuleType) -> str:
     return "numpy" if xp is np else "cupy"
+
+
+def default_rng_for(seed: np.random.SeedSequence) -> np.random.Generator:
+    """A NumPy generator (PCG64) from ``seed``: for the small host-side draws of the verifier."""
+    return default_rng(seed, np)

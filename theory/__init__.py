@@ -1,0 +1,34 @@
+"""SymPy derivations of BN's implicit regularization (Luo et al., ICLR 2019; seed Part 1 and 2).
+
+Every formula here comes out of a SymPy derivation from stated assumptions; numbers are exact,
+or quadrature to 1e-10 relative with an error estimate.
+"""
+
+from .activations import NAMED as NAMED_ACTIVATIONS
+from .activations import activation_expression as activation_expression
+from .activations import curvature as curvature
+from .batch_statistics import cov_mu_sigma_B_leading as cov_mu_sigma_B_leading
+from .batch_statistics import mean_sigma2_B as mean_sigma2_B
+from .batch_statistics import mean_sigma_B_gaussian as mean_sigma_B_gaussian
+from .batch_statistics import mean_sigma_B_series as mean_sigma_B_series
+from .batch_statistics import var_mu_B as var_mu_B
+from .batch_statistics import var_sigma2_B as var_sigma2_B
+from .batch_statistics import var_sigma_B_leading as var_sigma_B_leading
+from .batch_statistics import var_sigma_B_series as var_sigma_B_series
+from .gamma_decay import ZetaResult as ZetaResult
+from .gamma_decay import zeta as zeta
+from .gamma_decay import zeta_corrections as zeta_corrections
+from .gamma_decay import zeta_formula as zeta_formula
+from .input_families import FAMILIES as INPUT_FAMILIES
+from .normalization_error import conditional_error as conditional_error
+from .normalization_error import conditional_error_coefficients as conditional_error_coefficients
+from .normalization_error import exact_error_from_mean_sigma as exact_error_from_mean_sigma
+from .normalization_error import overall_error as overall_error
+from .pn_wn import pn_as_wn as pn_as_wn
+
+__all__ = [
+    "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
+    "conditional_error_coefficients", "cov_mu_sigma_B_leading", "curvature", "exact_error_from_mean_sigma",
+    "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "overall_error", "pn_as_wn", "var_mu_B",
+    "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
+]

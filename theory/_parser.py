@@ -20,18 +20,24 @@ sub-expression as SymPy builds it:
   and again after SymPy combines powers, so ``x**(10**10)``, ``9**9**9``, ``(x**64)**64`` and
   ``x**64*x**64`` are refused; exponents containing ``x`` (``x**x``) are allowed;
 * the built expression, written out as a tree, has at most :data:`MAX_TREE` nodes (helpers such as
-  ``gelu`` repeat their argument, so ``gelu(gelu(...))`` would otherwise grow exponentially).
+  ``gelu`` repeat their argument, so ``gelu(gelu(...))`` would otherwise grow exponentially);
+* SymPy's own simplification while building (e.g. ``Max`` comparing many equal constants) gets
+  :data:`MAX_SECONDS` of wall-clock time: enforced by a timer signal where the calling thread can
+  set one and none is running, and by a check after every sub-expression always.
 """
 
 from __future__ import annotations
 
 import ast
+import signal
+import time
 import warnings
 from fractions import Fraction
 
 import sympy as sp
 
 from ._parser_functions import CONSTANTS, describe_functions, lookup
+from ._timeout import TimeLimitExceeded, can_limit, time_limit
 
 #: The one variable of every activation formula (real, as h is).
 X = sp.Symbol("x", real=True)
@@ -42,6 +48,7 @@ MAX_DEPTH = 50
 MAX_EXPONENT = 64
 MAX_DIGITS = 100
 MAX_TREE = 5000
+MAX_SECONDS = 2.0
 
 _ECHO = 40  # longest piece of user text quoted back in an error message
 _CHAINS = ((ast.Add, ast.Sub), (ast.Mult, ast.Div))  # left-associative, built by a loop
@@ -77,7 +84,14 @@ def parse_expression(text: str, *, variable: str = "x") -> sp.Expr:
     body = text.strip(" \t")
     offset = len(text) - len(text.lstrip(" \t"))
     tree = _parse(body, offset)
-    return _Builder(body, variable, offset).build(tree)
+    builder = _Builder(body, variable, offset, deadline=time.monotonic() + MAX_SECONDS)
+    if not (can_limit() and signal.getitimer(signal.ITIMER_REAL)[0] == 0):
+        return builder.build(tree)  # another limit is running, or this thread cannot set one
+    try:
+        with time_limit(MAX_SECONDS):
+            return builder.build(tree)
+    except TimeLimitExceeded:
+        raise FormulaError(_too_slow()) from None
 
 
 def describe_grammar() -> str:
@@ -88,7 +102,8 @@ def describe_grammar() -> str:
         f"Bounds: {MAX_LENGTH} characters, {MAX_NODES} syntax nodes, nesting depth {MAX_DEPTH}, "
         f"numbers of at most {MAX_DIGITS} digits, constants of size at most 1e{MAX_DIGITS}, "
         f"numeric exponents of size at most {MAX_EXPONENT} (also after SymPy combines powers, "
-        f"so (x**64)**2 is refused), expressions of at most {MAX_TREE} tree nodes."
+        f"so (x**64)**2 is refused), expressions of at most {MAX_TREE} tree nodes, "
+        f"{MAX_SECONDS:g} s to build."
     )
 
 
@@ -160,10 +175,11 @@ def _quote(text: str) -> str:
 class _Builder:
     """Builds the SymPy tree of a parsed formula, checking each new sub-expression."""
 
-    def __init__(self, source: str, variable: str, offset: int) -> None:
+    def __init__(self, source: str, variable: str, offset: int, *, deadline: float) -> None:
         self._source = source
         self._variable = variable
         self._offset = offset
+        self._deadline = deadline
         self._size: dict[sp.Basic, int] = {}  # checked sub-expressions -> size as a tree
 
     def build(self, node: ast.expr) -> sp.Expr:
@@ -174,7 +190,7 @@ class _Builder:
 
     def _node(self, node: ast.expr) -> sp.Expr:
         if _chain(node):
-            return self._chain(node)
+            return self._sum_or_product(node)
         if isinstance(node, ast.BinOp):
             return self._power(node)
         if isinstance(node, ast.UnaryOp):
@@ -190,6 +206,8 @@ class _Builder:
 
     def _checked(self, node: ast.AST, expr: sp.Expr) -> sp.Expr:
         """``expr`` once every sub-expression not seen before is within the bounds."""
+        if time.monotonic() > self._deadline:
+            raise FormulaError(_too_slow())
         stack = [(expr, False)]
         while stack:
             sub, children_done = stack.pop()
@@ -206,7 +224,7 @@ class _Builder:
             self._size[sub] = size
         return expr
 
-    def _chain(self, node: ast.BinOp) -> sp.Expr:
+    def _sum_or_product(self, node: ast.BinOp) -> sp.Expr:
         """``a + b - c ...`` or ``a * b / c ...`` as one SymPy Add or Mul."""
         chain = _chain(node)
         operands: list[tuple[ast.operator, ast.expr]] = []
@@ -299,6 +317,10 @@ class _Builder:
         return sp.Rational(exact.numerator, exact.denominator)
 
 
+def _too_slow() -> str:
+    return f"formula takes too long to build: more than {MAX_SECONDS:g} s"
+
+
 def _tree_problem(size: int) -> str | None:
     if size > MAX_TREE:
         return f"expression is too large: more than {MAX_TREE} nodes once written out"
@@ -310,7 +332,10 @@ def _exponent_problem(exponent: sp.Expr) -> str | None:
     if exponent.is_number:
         value = sp.N(exponent, 15)
         if not (value.is_Float and abs(value) <= MAX_EXPONENT):
-            return f"exponent {_short(exponent)} is out of range: a numeric exponent must be real and at most {MAX_EXPONENT} in size"
+            return (
+                f"exponent {_short(exponent)} is out of range: "
+                f"a numeric exponent must be real and at most {MAX_EXPONENT} in size"
+            )
     return None
 
 
@@ -327,7 +352,7 @@ def _value_problem(expr: sp.Basic) -> str | None:
     if expr.is_number:
         value = sp.N(expr, 15)
         if not value.is_Float:
-            return f"constant {_short(expr)} is not a real number"
+            return f"constant {_short(expr)} does not evaluate to a real number"
         if abs(value) > 10**MAX_DIGITS:
             return f"constant {_short(expr)} is larger than 1e{MAX_DIGITS}"
     return None

@@ -77,3 +77,22 @@ def curvature(activation: sp.Expr) -> sp.Expr:
         lambda e: e.is_Mul and X in e.args and sp.sign(X) in e.args,
         lambda e: e.func(*[a for a in e.args if a not in (X, sp.sign(X))]) * sp.Abs(X),
     )
+
+
+@lru_cache(maxsize=64)
+def log_partition(activation: sp.Expr, timeout: float = 4.0) -> sp.Expr | None:
+    r""":math:`A(x)=\int_0^x g` (the GLM's log-partition up to a constant), or None when SymPy
+    finds no antiderivative within ``timeout`` seconds (then the loss gap is not simulated)."""
+    from ._timeout import TimeLimitExceeded, can_limit, time_limit  # noqa: PLC0415
+
+    if not can_limit():
+        return None
+    s = sp.Symbol("s", real=True)
+    try:
+        with time_limit(timeout):
+            a = sp.integrate(activation.subs(X, s), (s, 0, X))
+    except TimeLimitExceeded:
+        return None
+    if a.has(sp.Integral) or a.has(sp.I):
+        return None
+    return sp.piecewise_fold(a)

@@ -132,4 +132,14 @@ __all__ = [
     "var_mu_B",
     "var_sigma2_B",
     "var_sigma_B_leading",
+    "var_sigma_B_series",
 ]
+
+
+@lru_cache(maxsize=None)
+def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
+    r""":math:`\operatorname{Var}\sigma_B/\sigma_P^2=\mathbb E\sigma_B^2/\sigma_P^2-(\mathbb E\sigma_B/\sigma_P)^2`
+    to :math:`O(M^{-\text{order}})` (exact first factor, :func:`mean_sigma_B_series` for the second)."""
+    total = mean_sigma2_B(ddof).subs(SIGMA_P, 1) - mean_sigma_B_series(order, ddof) ** 2
+    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
+    return sp.expand(series.subs(U, 1 / M))

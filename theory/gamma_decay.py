@@ -213,10 +213,16 @@ def family_moments(d2a, family: InputFamily, gamma: float, beta: float, orders, 
                 return values, [0.0] * len(values), exprs, "closed form"
     if method == "closed form":
         raise ValueError("no closed form found for this activation and input within the time limit")
+    quads = [_quadrature_moment(d2a, family.name, gamma, beta, k) for k in orders]
+    return [q.value for q in quads], [q.error for q in quads], None, "quadrature"
+
+
+@lru_cache(maxsize=4096)
+def _quadrature_moment(d2a: sp.Expr, input_name: str, gamma: float, beta: float, k: int):
+    family = get_family(input_name)
     z = family.variable
     brk = [(float(c) - beta) / gamma for c in kinks(d2a, X)]
-    quads = [expectation(d2a.subs(X, gamma * z + beta) * z**k, family, brk) for k in orders]
-    return [q.value for q in quads], [q.error for q in quads], None, "quadrature"
+    return expectation(d2a.subs(X, gamma * z + beta) * z**k, family, brk)
 
 
 def _warnings(d2a: sp.Expr) -> tuple[str, ...]:
@@ -302,19 +308,22 @@ def zeta(
     )
 
 
-def second_order_term(
+def zeta_corrections(
     activation: str | sp.Expr, M: float, *, gamma: float = 1.0, beta: float = 0.0,
     input: str = "gaussian", bias: bool = True,
-) -> float:
-    r"""The :math:`M^{-2}` term of :math:`\tfrac12\mathbb E[A''(\bar h)(\hat h-\bar h)^2]/\gamma^2`:
-    :math:`\tfrac1{2M^2}\mathbb E[A''(\bar h)c_2(\bar n)]`, with :math:`c_2` from
-    :mod:`theory.normalization_error` and the family's moments.  It bounds the bias of the
-    first-order :math:`\zeta` in the simulation checks."""
+) -> tuple[float, float]:
+    r"""The :math:`M^{-2}` and :math:`M^{-3}` terms of :math:`\tfrac12\mathbb E[A''(\bar h)(\hat h-\bar h)^2]/\gamma^2`:
+    :math:`\tfrac1{2M^k}\mathbb E[A''(\bar h)c_k(\bar n)]` for :math:`k=2,3`, with :math:`c_k` from
+    :mod:`theory.normalization_error` and the family's moments (quadrature).  The simulation
+    checks compare with :math:`\zeta+\zeta_2` and bound the bias by :math:`2|\zeta_3|`."""
     M_, g, b = _validate(M, gamma, beta)
     family = get_family(input)
     d2a = curvature(activation_expression(activation))
-    c2 = sp.Poly(family.substitute(conditional_error_coefficients(2, centered=bool(bias))), N_BAR)
-    orders = tuple(k for (k,), _ in c2.terms())
+    polys = [sp.Poly(family.substitute(conditional_error_coefficients(k, centered=bool(bias))), N_BAR) for k in (2, 3)]
+    orders = tuple(sorted({k for p in polys for (k,), _ in p.terms()}))
     values, _, _, _ = family_moments(d2a, family, g, b, orders, "quadrature", 0.0)
     moments = dict(zip(orders, values))
-    return sum(float(c) * moments[k] for (k,), c in c2.terms()) / (2 * M_**2)
+    return tuple(
+        sum(float(c) * moments[k] for (k,), c in p.terms()) / (2 * M_**order)
+        for order, p in zip((2, 3), polys)
+    )

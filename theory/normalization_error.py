@@ -7,7 +7,7 @@ For a sample :math:`\bar n=(h-\mu_P)/\sigma_P` that sits inside its own batch of
 
 We write :math:`\mu_B=(\bar n+A)/M`, :math:`\sigma_B^2=(\bar n^2+(M-1)+b)/M-\mu_B^2` with
 :math:`A=\sum_{j\ge2} z_j`, :math:`b=\sum_{j\ge2}(z_j^2-1)`, Taylor-expand in :math:`(A,b)` to
-fourth order, take exact expectations of :math:`A^ib^j` (:mod:`theory._moments`) and expand in
+sixth order, take exact expectations of :math:`A^ib^j` (:mod:`theory._moments`) and expand in
 :math:`u=1/M`.  The result is :math:`\mathbb E[(\hat h-\bar h)^2\mid\bar n]/\gamma^2
 =\sum_k c_k(\bar n)/M^k`, a polynomial in :math:`\bar n` whose coefficients involve the
 skewness :math:`s`, excess kurtosis :math:`\rho` and higher standardized moments :math:`m_j`.
@@ -25,19 +25,19 @@ from ._symbols import M, N_BAR, U
 #: Sources of the first-order noise: the mean's fluctuation (terms in A only), the standard
 #: deviation's (terms in b only) and their covariance (mixed terms, proportional to skewness).
 SOURCES: tuple[str, ...] = ("mu", "sigma", "cross")
-_MAX_ORDER = 2
+_MAX_ORDER = 3
 
 
 def _check(order: int, ddof: int) -> None:
-    if order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    if order not in range(1, _MAX_ORDER + 1):
+        raise ValueError(f"order must be 1, 2 or 3, got {order!r}")
     if ddof not in (0, 1):
         raise ValueError(f"ddof must be 0 (1/M) or 1 (1/(M-1)), got {ddof!r}")
 
 
 @lru_cache(maxsize=None)
 def _expansion(centered: bool, ddof: int) -> dict[str, dict[int, sp.Expr]]:
-    """``{source: {k: c_k(n)}}`` for k = 1, 2, from the fourth-order expansion."""
+    """``{source: {k: c_k(n)}}`` for k = 1..3, from the sixth-order expansion in (A, b)."""
     n, u = N_BAR, U
     t, a, b = sp.symbols("t A b", real=True)
     q = sp.Symbol("q", positive=True)  # q = s0^{-1/2}, s0 = sigma_B^2 at A = b = 0
@@ -49,7 +49,7 @@ def _expansion(centered: bool, ddof: int) -> dict[str, dict[int, sp.Expr]]:
         return sp.Poly(expr, *gens, domain=dom)
 
     def trunc(p):
-        return sp.Poly.from_dict({m: c for m, c in p.as_dict().items() if m[0] <= 4}, *gens, domain=dom)
+        return sp.Poly.from_dict({m: c for m, c in p.as_dict().items() if m[0] <= 2 * _MAX_ORDER}, *gens, domain=dom)
 
     others = 1 / u - 1
     if centered:
@@ -60,32 +60,55 @@ def _expansion(centered: bool, ddof: int) -> dict[str, dict[int, sp.Expr]]:
         s0 = 1 + u * (n**2 - 1)
         d = poly(u * t * b)
         numerator = poly(n * q)
-    # (s0 + d)^{-1/2} = q (1 + d q^2)^{-1/2}, binomial series truncated at fourth order in t
+    # (s0 + d)^{-1/2} = q (1 + d q^2)^{-1/2}, binomial series truncated at order 2*_MAX_ORDER in t
     x = trunc(d * poly(q**2))
     inverse_sqrt, power = poly(0), poly(1)
-    for k in range(5):
+    for k in range(2 * _MAX_ORDER + 1):
         inverse_sqrt += power * poly(sp.binomial(sp.Rational(-1, 2), k))
         power = trunc(power * x)
     # ddof = 1 divides by sqrt(M/(M-1)) more: (h - mu_B)/s = r (h - mu_B)/sigma_B
     error = trunc(numerator * inverse_sqrt * poly(r if ddof else 1)) - poly(n)
     square = trunc(error * error)
 
-    grouped: dict[str, sp.Expr] = {s: sp.Integer(0) for s in SOURCES}
+    # E[A^i b^j] is a polynomial in K = M - 1 = v - 1 with v = 1/u; collect everything as a
+    # polynomial in (u, v, q, r) whose coefficients are polynomials in n and the moments.
+    v = sp.Symbol("v", positive=True)
+    moments = sorted({moment_symbol(j) for j in range(3, 2 * (2 * _MAX_ORDER + 1))} - {sp.Integer(0)}, key=str)
+    moments = [m for m in moments if m.is_Symbol] + [sp.Symbol("rho", real=True)]
+    coeff_domain = sp.QQ[(n, *moments)]
+    gens2 = (u, v, q, r)
+    # truncated series in u of q^k = s0^{-k/2} and r^l = (1-u)^{l/2}
+    q_series = {}
+    r_series = {}
+
+    def truncated(expr):
+        return sp.Poly(sp.series(expr, u, 0, _MAX_ORDER + 1).removeO(), u, domain=coeff_domain)
+
+    grouped: dict[str, dict[int, sp.Expr]] = {}
     for (_, i, j), c in square.terms():
-        moment = expect_product_of_sums([Z] * i + [Z**2 - 1] * j, others)
+        moment = sp.expand(expect_product_of_sums([Z] * i + [Z**2 - 1] * j, v - 1))
         source = "cross" if i and j else ("sigma" if j or not i else "mu")
-        grouped[source] += c.as_expr() * moment
-    r_value = sp.sqrt(1 - u) if ddof else sp.Integer(1)
+        term = sp.Poly(c.as_expr() * moment, *gens2, domain=coeff_domain)
+        acc = grouped.setdefault(source, {})
+        for (a, bv, k, l), coeff in term.terms():
+            shift = a - bv
+            if shift > _MAX_ORDER:
+                continue
+            if k not in q_series:
+                q_series[k] = truncated(s0 ** sp.Rational(-k, 2))
+            if l not in r_series:
+                r_series[l] = truncated((1 - u) ** sp.Rational(l, 2) if ddof else sp.Integer(1))
+            product = q_series[k] * r_series[l]
+            for (p,), pc in product.terms():
+                power = shift + p
+                if power <= _MAX_ORDER:
+                    acc[power] = acc.get(power, 0) + coeff.as_expr() * pc.as_expr()
     out: dict[str, dict[int, sp.Expr]] = {}
-    for source, total in grouped.items():
-        total = sp.expand(total.subs(r, r_value))
-        series = sp.Integer(0)
-        for (k,), c in sp.Poly(total, q).terms():
-            series += sp.expand(c * sp.series(s0 ** sp.Rational(-k, 2), u, 0, _MAX_ORDER + 2).removeO())
-        series = sp.expand(sp.series(sp.expand(series), u, 0, _MAX_ORDER + 1).removeO())
-        out[source] = {k: sp.collect(sp.expand(series.coeff(u, k)), n) for k in range(1, _MAX_ORDER + 1)}
-        if sp.simplify(series.coeff(u, 0)) != 0:  # pragma: no cover - a derivation bug
-            raise AssertionError("the normalization error must vanish as M -> oo")
+    for source in SOURCES:
+        acc = grouped.get(source, {})
+        if sp.expand(acc.get(0, 0)) != 0 or any(p < 0 and sp.expand(c) != 0 for p, c in acc.items()):
+            raise AssertionError("the normalization error must vanish as M -> oo")  # pragma: no cover
+        out[source] = {k: sp.collect(sp.expand(acc.get(k, 0)), n) for k in range(1, _MAX_ORDER + 1)}
     return out
 
 

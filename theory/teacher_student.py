@@ -154,6 +154,26 @@ def bn_equivalent_zeta_expr(mean_centering: bool) -> sp.Expr:
     return sp.simplify(sigma_term + mu_term)
 
 
+@lru_cache(maxsize=None)
+def bn_interpolation_error_expr() -> sp.Expr:
+    """``alpha < 1``: what "BN = PN with *training-set* statistics + gamma decay" predicts (§2.3).
+
+    Inputs: ``h`` normalised by training-set statistics can take any direction ``u`` in R^P when
+    ``P < N``, so the PN loss ``gamma^2 - 2 gamma u^T y/sqrt(P) + E y^2 + zeta_L gamma^2`` is
+    minimised by ``u = y/|y|`` and ``gamma* = sqrt(1 + delta^2)/(1 + zeta_L)``; SGD gradients lie
+    in the row space, so from ``w_0 -> 0`` the direction is that of ``X^+ y``, with
+    ``w_LS^T w* -> alpha`` and ``|w_LS|^2 = eps_LS - 1 + 2 alpha``.  Test error with
+    ``sigma_P = |w|``: ``gamma*^2 - 2 gamma* alpha/|w_LS| + 1``.
+    """
+    g = sp.Symbol("gamma", positive=True)
+    second_moment = 1 + delta2  # E y^2 = E|w*|^2 + delta^2
+    loss = g**2 - 2 * g * sp.sqrt(second_moment) + second_moment + zeta * g**2
+    (g_star,) = sp.solve(sp.diff(loss, g), g)
+    below, _ = sgd_error_branches()
+    norm_ls = sp.sqrt(sp.simplify(below - 1 + 2 * alpha))
+    return sp.simplify(g_star**2 - 2 * g_star * alpha / norm_ls + 1)
+
+
 # ----------------------------------------------------------------------------- validation
 def _positive(name: str, value) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
@@ -282,6 +302,19 @@ def zeta_map(zeta_loss, alpha):
     return _out(np.asarray(f(z, a)))
 
 
+def bn_interpolation_error(alpha, zeta_loss, delta):
+    r"""``alpha < 1`` prediction of BN as PN with training-set statistics + gamma decay (from
+    ``w_0 -> 0``): :math:`\gamma_*^2 - 2\gamma_*\sqrt{\alpha(1-\alpha)/(1-\alpha+\delta^2)} + 1`,
+    :math:`\gamma_* = \sqrt{1+\delta^2}/(1+\zeta_L)` — the least-squares *direction*, rescaled."""
+    a = _positive("alpha", alpha)
+    if np.any(a >= 1):
+        raise ValueError(f"alpha must be < 1 for the interpolating regime, got {alpha!r}")
+    z = _nonnegative("zeta_loss", zeta_loss)
+    d2 = _nonnegative("delta", delta) ** 2
+    f = sp.lambdify((mp.alpha, mp.zeta, mp.delta2), bn_interpolation_error_expr(), "numpy")
+    return _out(np.asarray(f(a, z, d2)))
+
+
 def bn_equivalent_zeta(M: int, *, mean_centering: bool = True) -> float:
     """Part-1 gamma decay for the BN student with squared loss (loss convention):
     ``3/(2M)`` with mean-centering (``mu_B`` noise), ``1/(2M)`` without."""
@@ -316,6 +349,8 @@ def formulas() -> list[Formula]:
         Formula("Optimal gamma decay (ridge convention)", "2.3", r"\zeta^*_R", optimal_zeta_expr(), gauss),
         Formula("Ridge convention from per-sample loss", "2.3", r"\zeta_R", zeta_map_expr(),
                 r"loss $(1/P)\sum_j(\phi-y_j)^2+\zeta_L\gamma^2$"),
+        Formula("BN (PN with training statistics + gamma decay), alpha < 1", "2.3", r"\epsilon^{bn}_{gen}(\alpha<1)",
+                bn_interpolation_error_expr(), gauss + r"; $w_0\to0$, loss-convention $\zeta$, $\sigma_P=\|w\|$ at test"),
         Formula("BN-equivalent gamma decay, with mean-centering", "2.3", r"\zeta_{BN}", bn_equivalent_zeta_expr(True),
                 r"Part-1 $\zeta$ with $A''=2$, $\rho=0$; loss convention"),
         Formula("BN-equivalent gamma decay, no mean-centering", "2.3", r"\zeta_{BN}^{\mathrm{no}\,\mu_B}",

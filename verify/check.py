@@ -34,12 +34,15 @@ class Check:
     reason: str
     k: float = K_DEFAULT
     samples: int = 0
+    scale: float | None = None
 
     def __post_init__(self) -> None:
         for field in ("theory", "simulated", "stderr", "bias_bound", "k"):
             value = getattr(self, field)
             if not math.isfinite(value):
                 raise ValueError(f"Check {self.name!r}: {field} must be finite, got {value!r}")
+        if self.scale is not None and not (math.isfinite(self.scale) and self.scale > 0):
+            raise ValueError(f"Check {self.name!r}: scale must be positive and finite, got {self.scale!r}")
         if self.stderr < 0 or self.bias_bound < 0 or self.k <= 0:
             raise ValueError(f"Check {self.name!r}: stderr, bias_bound must be >= 0 and k > 0")
 
@@ -64,19 +67,25 @@ class Check:
         return abs(self.difference) <= self.tolerance
 
     @property
-    def detectable_relative_error(self) -> float:
-        """Smallest relative error of the theory value that fails this check in either direction.
+    def reference(self) -> float:
+        """The size errors are measured against: ``scale`` when given (checks whose theory
+        value is 0), else :math:`|t|`."""
+        return self.scale if self.scale is not None else abs(self.theory)
 
-        A theory value planted as :math:`t(1\\pm\\epsilon)` moves the difference by
-        :math:`\\epsilon|t|`; it fails for sure once :math:`\\epsilon|t| > b + k\\mathrm{SE} + |\\hat s - t|`.
+    @property
+    def detectable_relative_error(self) -> float:
+        """Smallest relative error (of :attr:`reference`) that fails this check in either direction.
+
+        A theory value planted as :math:`t\\pm\\epsilon r` moves the difference by
+        :math:`\\epsilon r`; it fails for sure once :math:`\\epsilon r > b + k\\mathrm{SE} + |\\hat s - t|`.
         """
-        if self.theory == 0:
+        if self.reference == 0:
             return math.inf
-        return (self.tolerance + abs(self.difference)) / abs(self.theory)
+        return (self.tolerance + abs(self.difference)) / self.reference
 
     def planted(self, relative_error: float) -> Check:
-        """The same check with its theory value multiplied by ``1 + relative_error``."""
-        return replace(self, theory=self.theory * (1.0 + relative_error))
+        """The same check with ``relative_error * reference`` added to its theory value."""
+        return replace(self, theory=self.theory + relative_error * self.reference)
 
     def to_dict(self) -> dict:
         out = asdict(self)
