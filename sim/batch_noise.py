@@ -32,13 +32,13 @@ DEFAULT_BINS: tuple[float, ...] = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 @dataclass(frozen=True)
 class GLM:
     r"""A GLM head for the loss-gap measurement: activation :math:`g=A'`, curvature :math:`A''`,
-    and (optionally) :math:`A` itself; labels are drawn at the model's optimum,
-    :math:`y=g(\bar h)+\varepsilon`, :math:`\varepsilon\sim\mathcal N(0,\text{noise}^2)`."""
+    and (optionally) :math:`A` itself.  Labels are drawn at the model's optimum with the
+    exponential family's conditional moments, :math:`y=g(\bar h)+\sqrt{A''(\bar h)}\,\varepsilon`,
+    :math:`\varepsilon\sim\mathcal N(0,1)` (exact for the Gaussian GLM of the identity)."""
 
     d2A: sp.Expr
     g: sp.Expr | None = None
     A: sp.Expr | None = None
-    noise: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,6 @@ def simulate_batch_noise(
             numeric_function(glm.d2A, X, xp),
             None if glm.g is None else numeric_function(glm.g, X, xp),
             None if glm.A is None or glm.g is None else numeric_function(glm.A, X, xp),
-            glm.noise,
         )
         for name, glm in glms.items()
     }
@@ -195,11 +194,12 @@ def simulate_batch_noise(
         if funcs:
             h_bar = gamma * z + beta
             diff = gamma * d
-            for name, (d2a, g, A, noise) in funcs.items():
-                acc_second[name].add(xp, (0.5 * d2a(h_bar) * d2).mean(axis=1))
+            for name, (d2a, g, A) in funcs.items():
+                curv = d2a(h_bar)
+                acc_second[name].add(xp, (0.5 * curv * d2).mean(axis=1))
                 if g is None:
                     continue
-                y = g(h_bar) + noise * rng.standard_normal(z.shape, dtype=dtype)
+                y = g(h_bar) + xp.sqrt(xp.maximum(curv, 0)) * rng.standard_normal(z.shape, dtype=dtype)
                 residual = g(h_bar) - y
                 acc_first[name].add(xp, (residual * diff).mean(axis=1) / gamma**2)
                 if A is not None:

@@ -195,6 +195,11 @@ def _moments_closed(d2a: sp.Expr, input_name: str, gamma, beta, orders: tuple[in
         return None
 
 
+#: closed forms at numeric gamma, beta (families with kinks or finite support) are attempted only
+#: for short decimals: SymPy's integrals of erf/exp at 17-digit rationals can exhaust memory.
+_MAX_DENOMINATOR = 10**4
+
+
 def _exact_number(v: float) -> sp.Rational:
     return sp.Rational(repr(v))
 
@@ -202,8 +207,9 @@ def _exact_number(v: float) -> sp.Rational:
 def family_moments(d2a, family: InputFamily, gamma: float, beta: float, orders, method: Method, timeout: float):
     """``(values, errors, exprs, method)`` of :math:`\\mathbb E[A''(\\gamma z+\\beta)z^k]` for k in ``orders``."""
     orders = tuple(orders)
-    if method in ("auto", "closed form") and can_limit():
-        symbolic = not family.kinks and not family.support[0].is_finite
+    symbolic = not family.kinks and not family.support[0].is_finite
+    simple = all(_exact_number(v).q <= _MAX_DENOMINATOR for v in (gamma, beta))
+    if method in ("auto", "closed form") and can_limit() and (symbolic or simple):
         g, b = (GAMMA, BETA) if symbolic else (_exact_number(gamma), _exact_number(beta))
         exprs = _moments_closed(d2a, family.name, g, b, orders, timeout)
         if exprs is not None:

@@ -25,7 +25,7 @@ from theory._symbols import M as M_SYM
 from theory.activations import relu_curvature_from_softplus, softplus
 from theory.pn_wn import A_VAR, W_NORM
 
-from ._part1 import gaussian_mean_sigma
+from ._part1 import bin_average, gaussian_mean_sigma
 from .registry import Claim
 
 
@@ -89,10 +89,9 @@ def claims(ctx, sims) -> list[Claim]:
     fam = INPUT_FAMILIES["exponential"]
     bins = list(zip(expo.bin_edges, expo.bin_edges[1:]))
     zs = []
-    from ._part1 import _bin_average  # noqa: PLC0415
     for (lo, hi), est in zip(bins, expo.conditional):
         if np.isfinite(est.stderr):
-            seed_value = _bin_average(printed_c1.subs(RHO, fam.excess_kurtosis) / 128, "exponential", lo, hi)
+            seed_value = bin_average(printed_c1.subs(RHO, fam.excess_kurtosis) / 128, "exponential", lo, hi)
             zs.append((lo, hi, (est.value - seed_value) / est.stderr))
     worst = max(zs, key=lambda t: abs(t[2]))
     out.append(Claim(

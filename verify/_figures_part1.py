@@ -7,9 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from theory import zeta, zeta_corrections
+from theory import conditional_error_coefficients, zeta, zeta_corrections
+from theory._moments import RHO
+from theory._symbols import N_BAR
+from theory._symbols import M as M_SYM
 
-from ._part1 import gaussian_mean_sigma
+from ._part1 import bin_average, gaussian_mean_sigma
 
 
 def _gaussian(sims):
@@ -69,21 +72,30 @@ def draw(sims, figures_dir: Path) -> list[str]:
     plt.close(fig)
     paths.append(str(path))
 
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    for key, label in (("gaussian,M=32", "Gaussian, M=32"), ("exponential,M=128", "exponential (s=2), M=128")):
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    c = [conditional_error_coefficients(k) / M_SYM**k for k in (1, 2)]
+    seed_c1 = (1 + (RHO + 2) / 4 * N_BAR**2) / M_SYM
+    for (key, label), color in zip((("gaussian,M=32", "Gaussian, M=32"), ("exponential,M=128", "exponential (s=2), M=128")),
+                                   ("C0", "C3")):
         s, r = sims[key]
         edges = np.array(r.bin_edges)
         mids = (edges[:-1] + edges[1:]) / 2
         vals = np.array([e.value for e in r.conditional]) * s.M
         ses = np.array([e.stderr for e in r.conditional]) * s.M
         ok = np.isfinite(ses)
-        ax.errorbar(mids[ok], vals[ok], yerr=4.5 * ses[ok], fmt="o", label=f"simulated, {label}")
-        n = np.linspace(edges[0], edges[-1], 200)
-        rho, skew = (0.0, 0.0) if s.input == "gaussian" else (6.0, 2.0)
-        ax.plot(n, 1 + skew * n + (rho + 2) / 4 * n**2, label=f"derived 1 + s n + (ρ+2)n²/4 ({s.input})")
-        if skew:
-            ax.plot(n, 1 + (rho + 2) / 4 * n**2, "--", label="seed (no skewness term)")
-    ax.set(xlabel="standardized input n̄", ylabel="M · E[(ĥ - h̄)² | n̄]/γ²", title="Conditional error (§1.3)")
+        ax.errorbar(mids[ok], vals[ok], yerr=4.5 * ses[ok], fmt="o", color=color, label=f"simulated, {label}")
+        first_bin = int(np.argmax(ok))
+        for k, (lo, hi) in enumerate(zip(edges, edges[1:])):
+            if not ok[k]:
+                continue
+            first = s.M * bin_average(c[0].subs(M_SYM, s.M), s.input, lo, hi)
+            second = first + s.M * bin_average(c[1].subs(M_SYM, s.M), s.input, lo, hi)
+            ax.hlines(first, lo, hi, color=color, lw=1, label="derived, first order" if k == first_bin and color == "C0" else None)
+            ax.hlines(second, lo, hi, color=color, lw=1, ls="--", label="derived, + M⁻² term" if k == first_bin and color == "C0" else None)
+            if s.input == "exponential":
+                seed = s.M * bin_average(seed_c1.subs(M_SYM, s.M), s.input, lo, hi)
+                ax.hlines(seed, lo, hi, color="k", lw=1.5, ls=":", label="seed (no skewness term)" if k == first_bin else None)
+    ax.set(xlabel="standardized input n̄", ylabel="M · E[(ĥ - h̄)² | n̄]/γ²", title="Conditional error, bin averages (§1.3)")
     ax.legend(fontsize=7)
     fig.tight_layout()
     path = figures_dir / "part1_conditional_error.png"

@@ -1,0 +1,43 @@
+"""Shared test settings: strict numerics, deterministic hypothesis profiles, the gpu marker."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Deterministic in CI: derandomized examples, no example database, no deadline (SymPy and BLAS
+# warm-up make first calls slow).  HYPOTHESIS_PROFILE=dev runs fewer examples.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=25,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", derandomize=True, database=None, deadline=None, max_examples=8,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--require-gpu", action="store_true", help="fail (not skip) gpu tests without CUDA")
+
+
+def pytest_collection_modifyitems(config, items):
+    from sim import cuda_status
+
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    ok, reason = cuda_status()
+    if ok:
+        return
+    if config.getoption("--require-gpu"):
+        raise pytest.UsageError(f"--require-gpu given but {reason}")
+    for item in gpu_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _strict_numpy():
+    """Floating-point overflow, division by zero and invalid operations raise in tests."""
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        yield

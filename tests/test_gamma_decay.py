@@ -1,0 +1,117 @@
+"""zeta(h): closed forms, agreement with quadrature, properties over M, gamma, beta, inputs."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from theory import zeta, zeta_corrections
+from theory._symbols import M as M_SYM
+from theory._symbols import T, X
+from theory.activations import softplus
+
+FAMILIES = ("gaussian", "laplace", "uniform", "exponential")
+MONOTONE = ("identity", "squared_loss", "relu", "softplus", "sigmoid", "tanh", "elu", "softsign")
+
+
+@pytest.mark.parametrize(("name", "expected"), [("identity", sp.Rational(3, 4)), ("squared_loss", sp.Rational(3, 2)),
+                                                ("relu", sp.Rational(3, 8))])
+def test_required_closed_forms(name, expected):
+    r = zeta(name, 32)
+    assert r.method == "closed form"
+    assert sp.simplify(r.expression - expected / M_SYM) == 0
+    q = zeta(name, 32, method="quadrature")
+    assert q.method == "quadrature"
+    assert q.value == pytest.approx(float(expected) / 32, rel=1e-10)
+
+
+def test_softplus_is_three_eighths_over_M():
+    assert zeta("softplus", 32).value == pytest.approx(3 / 256, rel=1e-10)
+
+
+def test_skewness_term_only_for_skewed_input():
+    sym = zeta("relu", 64, input="laplace", method="quadrature")
+    skew = zeta("relu", 64, input="exponential", method="quadrature")
+    assert sym.skew_term == 0
+    assert skew.skew_term > 0.1 * skew.value
+    assert skew.value == pytest.approx(skew.sigma_term + skew.mu_term + skew.skew_term)
+
+
+def test_no_bias_variant_drops_the_mean_term():
+    r = zeta("squared_loss", 32, bias=False)
+    assert r.mu_term == 0 and r.skew_term == 0
+    assert sp.simplify(r.expression - 1 / (2 * M_SYM)) == 0
+
+
+def test_empirical_sample_agrees_with_family():
+    sample = np.random.Generator(np.random.PCG64(np.random.SeedSequence(7))).standard_normal(400_000)
+    r = zeta("relu", 32, input=sample)
+    assert r.method == "empirical"
+    assert r.value == pytest.approx(3 / 256, abs=5 * r.error)
+
+
+@given(M=st.integers(2, 4096), gamma=st.floats(0.1, 5), beta=st.floats(-3, 3),
+       family=st.sampled_from(FAMILIES), name=st.sampled_from(MONOTONE))
+def test_M_times_zeta_is_independent_of_M_and_nonnegative(M, gamma, beta, family, name):
+    a = zeta(name, M, gamma=gamma, beta=beta, input=family, method="quadrature")
+    b = zeta(name, 2 * M + 1, gamma=gamma, beta=beta, input=family, method="quadrature")
+    assert M * a.value == pytest.approx((2 * M + 1) * b.value, rel=1e-12)
+    assert a.value >= -1e-15  # A'' >= 0 for these activations
+    assert a.F_gamma >= -1e-15 and a.mu_d2A >= -1e-15
+
+
+@given(gamma=st.floats(0.1, 5), beta=st.floats(-3, 3), name=st.sampled_from(("identity", "relu", "elu")))
+def test_closed_form_equals_quadrature(gamma, beta, name):
+    closed = zeta(name, 32, gamma=gamma, beta=beta)
+    quad = zeta(name, 32, gamma=gamma, beta=beta, method="quadrature")
+    assert closed.method == "closed form"
+    assert closed.value == pytest.approx(quad.value, rel=1e-10, abs=1e-14)
+
+
+@given(gamma=st.floats(0.1, 5), beta=st.floats(-3, 3), family=st.sampled_from(FAMILIES))
+def test_softplus_tends_to_relu(gamma, beta, family):
+    relu = zeta("relu", 32, gamma=gamma, beta=beta, input=family, method="quadrature").value
+    gaps = [abs(zeta(softplus(sp.Integer(t)), 32, gamma=gamma, beta=beta, input=family,
+                     method="quadrature").value - relu) for t in (4, 16, 64)]
+    assert gaps[2] <= gaps[1] <= gaps[0] + 1e-15
+    assert gaps[2] <= 0.05 * relu + 1e-12
+
+
+def test_non_monotone_activation_is_reported():
+    r = zeta("gelu", 32, method="quadrature")
+    assert any("not monotone" in w for w in r.warnings)
+    assert not zeta("relu", 32).warnings
+
+
+def test_corrections_shrink_with_M():
+    z2a, z3a = zeta_corrections("tanh", 32)
+    z2b, z3b = zeta_corrections("tanh", 64)
+    assert z2b == pytest.approx(z2a / 4) and z3b == pytest.approx(z3a / 8)
+
+
+@pytest.mark.parametrize(("kwargs", "word"), [
+    ({"M": 1}, "M"), ({"M": float("nan")}, "M"), ({"gamma": 0.0}, "gamma"), ({"gamma": -1}, "gamma"),
+    ({"beta": float("inf")}, "beta"), ({"input": "cauchy"}, "input"), ({"input": [1.0, 2.0]}, "input"),
+    ({"method": "guess"}, "method"),
+])
+def test_bad_arguments(kwargs, word):
+    args = {"M": 32, **kwargs}
+    with pytest.raises(ValueError, match=word):
+        zeta("relu", **args)
+
+
+def test_expression_with_other_symbol_is_rejected():
+    with pytest.raises(ValueError, match="only contain the symbol x"):
+        zeta(X * T, 32)
+    with pytest.raises(ValueError, match="activation"):
+        zeta(3.0, 32)
+
+
+def test_formula_strings_go_through_the_safe_parser():
+    r = zeta("Max(0, x)", 32)
+    assert math.isclose(r.value, 3 / 256, rel_tol=1e-10)
+    with pytest.raises(ValueError):
+        zeta("__import__('os')", 32)

@@ -1,0 +1,65 @@
+"""The expansion of E[(h_hat - h_bar)^2]: first order, and agreement of two independent routes."""
+
+import pytest
+import sympy as sp
+
+from theory import batch_statistics as bs
+
+from .test_batch_statistics import remainder_scaling
+from theory._moments import RHO, SKEW, moment_symbol
+from theory._symbols import N_BAR, SIGMA_P
+from theory._symbols import M as M_SYM
+from theory.normalization_error import (
+    conditional_error_coefficients,
+    exact_error_from_mean_sigma,
+    overall_error,
+)
+
+U = sp.Symbol("u", positive=True)
+
+
+def test_first_order_conditional():
+    c1 = conditional_error_coefficients(1)
+    assert sp.expand(c1 - (1 + SKEW * N_BAR + (RHO + 2) / 4 * N_BAR**2)) == 0
+    assert sp.expand(conditional_error_coefficients(1, source="mu") - 1) == 0
+    assert sp.expand(conditional_error_coefficients(1, centered=False) - (RHO + 2) / 4 * N_BAR**2) == 0
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_expansion_equals_exchangeability_identity(ddof):
+    """Averaging the conditional expansion over n must equal the exact identity
+    E = (M-d)/M + 1 - 2 (M-d)/M E[sigma_hat] with E[sigma_hat] from its own series."""
+    expr, e = exact_error_from_mean_sigma(ddof)
+    via_sigma = expr.subs(e, bs.mean_sigma_B_series(2, ddof))
+    a = sp.series(sp.expand(via_sigma.subs(M_SYM, 1 / U)), U, 0, 3).removeO()
+    b = sp.expand(overall_error(2, ddof=ddof).subs(M_SYM, 1 / U))
+    assert sp.simplify(sp.expand(a) - b) == 0
+
+
+def test_third_order_matches_gaussian_exact():
+    expr, e = exact_error_from_mean_sigma(0)
+    exact = expr.subs(e, bs.mean_sigma_B_gaussian(0).subs(SIGMA_P, 1))
+    gauss = {RHO: 0, SKEW: 0, moment_symbol(5): 0, moment_symbol(6): 15, moment_symbol(7): 0, moment_symbol(8): 105}
+    a, b, c = remainder_scaling(exact, overall_error(3).subs(gauss), 3)
+    assert abs(c - b) < 0.02 * abs(b) and abs(b - a) < 0.2 * abs(a)
+
+
+@pytest.mark.parametrize("M", [8, 16, 32, 128])
+def test_truncation_bound_policy_holds_on_the_exact_gaussian_result(M):
+    """The checks bound the bias of a truncated series by twice its next derived term; on the
+    exact Gaussian error that bound must hold for M >= 8, at both truncation orders."""
+    expr, e = exact_error_from_mean_sigma(0)
+    exact = float(expr.subs(e, bs.mean_sigma_B_gaussian(0).subs(SIGMA_P, 1)).subs(M_SYM, M))
+    gauss = {RHO: 0, SKEW: 0, moment_symbol(5): 0, moment_symbol(6): 15, moment_symbol(7): 0, moment_symbol(8): 105}
+    t = [float(overall_error(k).subs(gauss).subs(M_SYM, M)) for k in (1, 2, 3)]
+    assert abs(exact - t[0]) <= 2 * abs(t[1] - t[0])
+    assert abs(exact - t[1]) <= 2 * abs(t[2] - t[1])
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="order"):
+        conditional_error_coefficients(4)
+    with pytest.raises(ValueError, match="ddof"):
+        overall_error(1, ddof=3)
+    with pytest.raises(ValueError, match="source"):
+        conditional_error_coefficients(1, source="nope")

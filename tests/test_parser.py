@@ -1,0 +1,376 @@
+"""The safe formula parser: its grammar, its bounds, and that user text never runs."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from theory import _parser, _parser_functions
+from theory._parser import MAX_DEPTH, MAX_LENGTH, X, FormulaError, describe_grammar, parse_expression
+
+HANG_GUARD_S = 1.0  # generous: each rejection below takes milliseconds
+
+
+def _sigmoid(z):
+    return 1 / (1 + sp.exp(-z))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x", X),
+        ("  x\t", X),
+        ("2", sp.Integer(2)),
+        ("0.1", sp.Rational(1, 10)),
+        ("1.702*x", sp.Rational(851, 500) * X),
+        ("1e-3", sp.Rational(1, 1000)),
+        ("2.5E2", sp.Integer(250)),
+        (".5", sp.Rational(1, 2)),
+        ("1_000", sp.Integer(1000)),
+        ("0e123456789", sp.Integer(0)),
+        ("x + 1 - 2*x", 1 - X),
+        ("x/2/3", X / 6),
+        ("2**3**2", sp.Integer(512)),
+        ("-x**2", -(X**2)),
+        ("(-x)**2", X**2),
+        ("+x", X),
+        ("--x", X),
+        ("x**-1", 1 / X),
+        ("x**0.5", sp.sqrt(X)),
+        ("x**x", X**X),
+        ("pi*E*e", sp.pi * sp.E**2),
+        ("exp(x) + log(x) + ln(x) + sqrt(x)", sp.exp(X) + 2 * sp.log(X) + sp.sqrt(X)),
+        ("log(x, 2)", sp.log(X) / sp.log(2)),
+        ("abs(x) + Abs(x)", 2 * sp.Abs(X)),
+        ("sin(x)*cos(x)*tan(x)", sp.sin(X) * sp.cos(X) * sp.tan(X)),
+        ("sinh(x)+cosh(x)+tanh(x)", sp.sinh(X) + sp.cosh(X) + sp.tanh(X)),
+        ("asin(x)+acos(x)+atan(x)", sp.asin(X) + sp.acos(X) + sp.atan(X)),
+        ("asinh(x)+acosh(x)+atanh(x)", sp.asinh(X) + sp.acosh(X) + sp.atanh(X)),
+        ("erf(x) + erfc(x)", sp.erf(X) + sp.erfc(X)),
+        ("sign(x)", sp.sign(X)),
+        ("Heaviside(x) + heaviside(x)", 2 * sp.Heaviside(X)),
+        ("Max(x, 0) + max(x, 1, 2)", sp.Max(X, 0) + sp.Max(X, 2)),
+        ("Min(x, 0) + min(x, -1)", sp.Min(X, 0) + sp.Min(X, -1)),
+        ("sigmoid(x)", _sigmoid(X)),
+        ("softplus(x)", sp.log(1 + sp.exp(X))),
+        ("relu(x)", sp.Max(0, X)),
+        ("gelu(x)", X * (1 + sp.erf(X / sp.sqrt(2))) / 2),
+        ("silu(x) - swish(x)", sp.Integer(0)),
+        ("silu(2*x)", 2 * X * _sigmoid(2 * X)),
+        ("softsign(x)", X / (1 + sp.Abs(X))),
+        ("x*sigmoid(1.702*x)", X * _sigmoid(sp.Rational(851, 500) * X)),
+        ("x**64", X**64),
+        ("(x**8)**8", X**64),
+        ("9" * 100, sp.Integer(int("9" * 100))),
+        ("+".join(["x"] * 200), 200 * X),  # long sums do not count as nesting
+    ],
+)
+def test_grammar(text, expected):
+    result = parse_expression(text)
+    assert isinstance(result, sp.Expr)
+    assert sp.simplify(result - expected) == 0
+    assert result.free_symbols <= {X}
+
+
+def test_the_variable_is_the_shared_real_x():
+    assert X == sp.Symbol("x", real=True) and X.is_real
+    assert parse_expression("h**2 + pi", variable="h") == X**2 + sp.pi
+    with pytest.raises(FormulaError, match="unknown name 'x'"):
+        parse_expression("x", variable="h")
+    with pytest.raises(ValueError, match="variable"):
+        parse_expression("x", variable="exp")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "formula is empty"),
+        ("   ", "formula is empty"),
+        ("x +", "syntax error"),
+        ("x y", "syntax error"),
+        ("x.real", r"attribute access is not allowed \(column 3\)"),
+        ("exp(x).func", r"attribute access is not allowed \(column 8\)"),
+        ("x[0]", r"subscripts are not allowed \(column 2\)"),
+        ("x^2", r"'\^' is not allowed, use '\*\*' for powers \(column 1\)"),
+        ("x // 2", "operator '//' is not allowed"),
+        ("x % 2", "operator '%' is not allowed"),
+        ("x @ x", "operator '@' is not allowed"),
+        ("x | 1", "operator '|' is not allowed"),
+        ("~x", "operator '~' is not allowed"),
+        ("not x", "operator 'not' is not allowed"),
+        ("x < 1", "comparisons are not allowed"),
+        ("x and 1", "'and'/'or' are not allowed"),
+        ("x if x else 1", "conditional expressions are not allowed"),
+        ("lambda: 1", "lambdas are not allowed"),
+        ("[x for x in y]", "comprehensions are not allowed"),
+        ("(x for x in y)", "comprehensions are not allowed"),
+        ("{x: 1}", "dicts are not allowed"),
+        ("(x, 1)", "tuples are not allowed"),
+        ("[x]", "lists are not allowed"),
+        ("{x}", "sets are not allowed"),
+        ("(y := 2)", r"assignment expressions \(:=\) are not allowed \(column 2\)"),
+        ("exp(*x)", r"starred arguments are not allowed \(column 5\)"),
+        ("exp(x=1)", r"keyword arguments are not allowed \(column 5\)"),
+        ("'x'", "strings are not allowed"),
+        ("b'x'", "bytes are not allowed"),
+        ("f'{x}'", "f-strings are not allowed"),
+        ("1j", "complex numbers are not allowed"),
+        ("True", "constant True is not allowed"),
+        ("None", "constant None is not allowed"),
+        ("...", "constant Ellipsis is not allowed"),
+        ("y", r"unknown name 'y' \(names allowed: x, pi, E, e\) \(column 1\)"),
+        ("__builtins__", "unknown name '__builtins__'"),
+        ("x + __class__", r"unknown name '__class__'.*\(column 5\)"),
+        ("exp", "function 'exp' must be called"),
+        ("eval('1')", r"unknown function 'eval' \(column 1\)"),
+        ("exec('1')", "unknown function 'exec'"),
+        ("__import__('os')", "unknown function '__import__'"),
+        ("x(1)", "unknown function 'x'"),
+        ("(x)(1)", "unknown function 'x'"),
+        ("exp(x)(1)", "only named functions may be called"),
+        ("exp(x, x)", r"exp\(z\) got 2 argument\(s\)"),
+        ("Max()", r"Max\(a\[, b, \.\.\.\]\) got 0 argument\(s\)"),
+        ("x\n", r"character '\\n' is not allowed \(column 2\)"),
+        ("\u0445", "character"),  # Cyrillic x, not ASCII
+        ("1/0", r"infinite or undefined \(division by zero\?\) \(column 3\)"),
+        ("log(0)", "infinite or undefined"),
+        ("tan(pi/2)", "infinite or undefined"),
+        ("sqrt(-1)", "constant I does not evaluate to a real number"),
+        ("log(-2)", "does not evaluate to a real number"),
+        ("asin(2)", "does not evaluate to a real number"),
+        ("exp(1000)", "larger than 1e100"),
+        ("exp(exp(exp(100)))", "larger than 1e100"),
+        ("1e999", "out of range"),
+        ("1e-999", "out of range"),
+        ("1" + "0" * 100, "more than 100 digits"),
+        ("0." + "1" * 101, "more than 100 digits"),
+        ("(1/7)**64 * (1/7)**64", "more than 100 digits"),
+        ("x**65", "exponent 65 is out of range"),
+        ("x**(1/(1/65))", "exponent 65 is out of range"),
+        ("x**(30*pi)", r"exponent 30\*pi is out of range"),
+        ("x**sqrt(-1)", "does not evaluate to a real number"),
+        ("(x**64)**2", "exponent 128 is out of range"),
+        ("x**64*x", "exponent 65 is out of range"),
+        ("*".join(["x"] * 65), "exponent 65 is out of range"),
+    ],
+)
+def test_rejected_with_what_and_where(text, message):
+    with pytest.raises(FormulaError, match=message):
+        parse_expression(text)
+
+
+def test_slow_sympy_simplification_is_cut_off():
+    """Max/Min compare every pair of arguments; equal constants make each comparison slow."""
+    text = "Min(" + ",".join(f"sin({i})**2+cos({i})**2" for i in range(1, 30)) + ")"
+    start = time.perf_counter()
+    with pytest.raises(FormulaError, match="takes too long to build"):
+        parse_expression(text)
+    assert time.perf_counter() - start < _parser.MAX_SECONDS + HANG_GUARD_S
+
+
+def test_the_time_limit_does_not_cancel_a_callers_timer():
+    """Inside a caller's own timer (e.g. theory's time_limit) the parser leaves the timer alone."""
+    signal.setitimer(signal.ITIMER_REAL, 60.0)
+    try:
+        assert parse_expression("x*sigmoid(x)") == X / (1 + sp.exp(-X))
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 50.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def test_error_is_a_value_error():
+    assert issubclass(FormulaError, ValueError)
+    with pytest.raises(FormulaError, match="must be text"):
+        parse_expression(b"x")  # type: ignore[arg-type]
+
+
+SECURITY_PAYLOADS = [
+    "__import__('os').system('touch {sentinel}')",
+    "__import__('subprocess').run(['touch', '{sentinel}'])",
+    "open('{sentinel}', 'w')",
+    "eval(\"open('{sentinel}', 'w')\")",
+    "exec(\"open('{sentinel}', 'w')\")",
+    "compile(\"open('{sentinel}', 'w')\", 'f', 'exec')",
+    "().__class__.__base__.__subclasses__()",
+    "x.__class__.__init__.__globals__['os'].system('touch {sentinel}')",
+    "(lambda: open('{sentinel}', 'w'))()",
+    "[open('{sentinel}', 'w') for _ in (1,)]",
+    "{{open('{sentinel}', 'w'): 1}}",
+    "(f := open('{sentinel}', 'w'))",
+    "f\"{{open('{sentinel}', 'w')}}\"",
+    "exp(*[open('{sentinel}', 'w')])",
+    "exp(x=open('{sentinel}', 'w'))",
+    "x if open('{sentinel}', 'w') else x",
+    "sympify(\"open('{sentinel}', 'w')\")",
+    "Symbol('__import__(\"os\").system(\"touch {sentinel}\")')",
+    "exp(x)[open('{sentinel}', 'w')]",
+    "getattr(x, '__class__')",
+    "x + __import__('os').system('touch {sentinel}')",
+]
+
+BOUND_PAYLOADS = [
+    "x**(10**10)",
+    "9**9**9",
+    "(x**64)**64**64",
+    "((x**64)**64)**64",
+    "2**2**2**2**2**2",
+    "10**10**10",
+    "exp(exp(exp(exp(10))))",
+    "(" * 5000 + "x" + ")" * 5000,
+    "(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1),
+    "-" * 100000 + "x",
+    "-" * (MAX_LENGTH - 1) + "x",
+    "exp(" * 60 + "x" + ")" * 60,
+    "x" * 10**6,
+    "+".join(["x"] * 400),
+    "gelu(" * 40 + "x" + ")" * 40,
+    "1" * 1999,
+    "0." + "1" * 1990 + "e-1990",
+]
+
+
+@pytest.mark.parametrize("payload", SECURITY_PAYLOADS + BOUND_PAYLOADS)
+def test_hostile_input_is_refused_quickly_and_nothing_runs(payload, tmp_path):
+    sentinel = tmp_path / "pwned"
+    text = payload.format(sentinel=sentinel) if payload in SECURITY_PAYLOADS else payload
+    start = time.perf_counter()
+    with pytest.raises(FormulaError):
+        parse_expression(text)
+    assert time.perf_counter() - start < HANG_GUARD_S
+    assert not sentinel.exists()
+
+
+def test_the_sentinel_payloads_are_live(tmp_path):
+    """Control: run as Python, the first payload does create its file, so the absence of the
+    file above means the parser ran nothing."""
+    sentinel = tmp_path / "pwned"
+    code = SECURITY_PAYLOADS[2].format(sentinel=sentinel)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+    assert sentinel.exists()
+
+
+@pytest.mark.parametrize(
+    "text", ["x*sigmoid(1.702*x)", "gelu(x) + relu(x) - softplus(x)**2", "log(1 + exp(x)) / 2", "x**x + 0.5"]
+)
+def test_user_text_reaches_only_ast_parse(text, monkeypatch):
+    """While parsing, compile() is only asked for a syntax tree, and no string reaches eval,
+    exec, sympify or parse_expr."""
+    real_compile = builtins.compile
+
+    def ast_only_compile(source, filename, mode, flags=0, *args, **kwargs):
+        assert flags & ast.PyCF_ONLY_AST, "compile() asked for code"
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("user text reached eval/exec")
+
+    def no_strings(real):
+        def guarded(a, *args, **kwargs):
+            assert not isinstance(a, str), "a string reached sympify/parse_expr"
+            return real(a, *args, **kwargs)
+
+        return guarded
+
+    monkeypatch.setattr(builtins, "compile", ast_only_compile)
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    monkeypatch.setattr(sp, "sympify", no_strings(sp.sympify))
+    monkeypatch.setattr(sp, "parse_expr", no_strings(sp.parse_expr))
+    sympify_module = sys.modules["sympy.core.sympify"]
+    monkeypatch.setattr(sympify_module, "sympify", no_strings(sympify_module.sympify))
+    assert isinstance(parse_expression(text), sp.Expr)
+
+
+def test_source_has_no_dynamic_evaluation():
+    """The parser's source calls nothing that turns text into code or names into objects: the
+    one Symbol is X, and getattr only ever gets a literal attribute name."""
+    forbidden = {"eval", "exec", "compile", "sympify", "parse_expr", "lambdify", "S", "Symbol", "symbols", "__import__"}
+    found = []
+    for module in (_parser, _parser_functions):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            literal_getattr = name == "getattr" and isinstance(node.args[1], ast.Constant)
+            if name in forbidden or name in {"getattr", "setattr"} and not literal_getattr:
+                found.append(ast.unparse(node))
+    assert found == ["sp.Symbol('x', real=True)"]
+
+
+def test_describe_grammar_lists_every_function():
+    text = describe_grammar()
+    for name in ("exp", "log", "sigmoid", "softplus", "relu", "Heaviside", "Max", "Min", "pi", "**"):
+        assert name in text
+    assert "\n" not in text
+
+
+TOKENS = [
+    "x", "pi", "E", "e", "0", "1", "2.5", "1e3", "64", "10", "(", ")", ",", "+", "-", "*", "/", "**",
+    "^", "exp", "log", "sqrt", "sigmoid", "relu", "Max", "gelu", "erf", "Heaviside", " ", ".", "[",
+    "]", "'", "__import__", "lambda", ":", "=", "if", "for", "y", "_",
+]
+
+
+def _assert_expr_or_formula_error(text: str) -> None:
+    try:
+        result = parse_expression(text)
+    except FormulaError:
+        return
+    assert isinstance(result, sp.Expr)
+    assert result.free_symbols <= {X}
+
+
+FUZZ = settings(
+    derandomize=True, database=None, deadline=None, max_examples=300,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+@FUZZ
+@given(st.text(max_size=80))
+def test_fuzz_random_text(text):
+    _assert_expr_or_formula_error(text)
+
+
+@FUZZ
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80))
+def test_fuzz_ascii_text(text):
+    _assert_expr_or_formula_error(text)
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
+def test_fuzz_token_soup(text):
+    _assert_expr_or_formula_error(text)
+
+
+_LEAVES = st.sampled_from(["x", "pi", "E", "0", "1", "0.5", "-1", "64", "65", "1e-3", "1e99"])
+_CALLABLE = sorted([*_parser_functions.FUNCTIONS, *_parser_functions.ALIASES])
+
+
+def _compound(inner):
+    return st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**"]), inner).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
+        st.tuples(st.sampled_from(_CALLABLE), st.lists(inner, min_size=1, max_size=3)).map(
+            lambda t: f"{t[0]}({', '.join(t[1])})"
+        ),
+        inner.map(lambda text: f"-{text}"),
+    )
+
+
+@FUZZ
+@given(st.recursive(_LEAVES, _compound, max_leaves=25))
+def test_fuzz_well_formed_formulas(text):
+    """Formulas inside the grammar exercise SymPy's side: still only an Expr or FormulaError."""
+    _assert_expr_or_formula_error(text)
+
