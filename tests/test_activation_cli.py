@@ -158,7 +158,7 @@ def _fake_gamma_decay(simulated: float) -> types.ModuleType:
         g = X if activation == "identity" else activation
         result = types.SimpleNamespace(
             activation=g, d2A=sp.diff(g, X), expression=1 / (2 * sp.Symbol("M")), latex=r"\frac{1}{2 M}",
-            F_gamma=1.0, mu_d2A=1.0, rho=0.0, sigma_term=2 / (8 * M), mu_term=1 / (2 * M),
+            F_gamma=1.0, mu_d2A=1.0, rho=0.0, sigma_term=2 / (8 * M), mu_term=1 / (2 * M), skew_term=0.0,
             value=3 / (4 * M), method="closed form", warnings=("a stated limit",),
         )
         check = Check(
@@ -188,7 +188,7 @@ def test_json_report_and_exit_status(monkeypatch, capsys, simulated, status, cod
     assert KEYS <= report.keys()
     assert report["status"] == status
     assert report["activation"] == "x/(1 + exp(-x))"
-    assert set(report["mc"]) == {"value", "stderr", "z", "samples"}
+    assert set(report["mc"]) == {"value", "stderr", "z", "samples", "theory", "tolerance"}
     assert report["mc"]["samples"] == 1000
     assert report["zeta"] == pytest.approx(3 / 128)
     assert report["warnings"] == ["a stated limit"]
@@ -215,4 +215,4 @@ def test_identity_end_to_end(runs):
     assert KEYS <= report.keys()
     assert report["status"] == "holds"
     assert report["method"] == "closed form"
-    assert set(report["mc"]) == {"value", "stderr", "z", "samples"}
+    assert set(report["mc"]) == {"value", "stderr", "z", "samples", "theory", "tolerance"}

@@ -100,6 +100,7 @@ def _report(args: argparse.Namespace, result: ZetaResult, check: Check) -> dict[
         "rho": _number(result.rho),
         "sigma_term": _number(result.sigma_term),
         "mu_term": _number(result.mu_term),
+        "skew_term": _number(result.skew_term),
         "zeta": _number(result.value),
         "method": result.method,
         "mc": {
@@ -107,6 +108,8 @@ def _report(args: argparse.Namespace, result: ZetaResult, check: Check) -> dict[
             "stderr": _number(check.stderr),
             "z": _number(check.z),
             "samples": int(check.samples),
+            "theory": _number(check.theory),
+            "tolerance": _number(check.tolerance),
         },
         "warnings": list(result.warnings),
         "parameters": {"M": args.M, "gamma": args.gamma, "beta": args.beta, "input": args.input, "seed": args.seed},
@@ -116,19 +119,23 @@ def _report(args: argparse.Namespace, result: ZetaResult, check: Check) -> dict[
 
 def _text(report: dict[str, Any]) -> str:
     mc = {key: _short(value) for key, value in report["mc"].items()}
+    closed = report["closed_form"] or "(no closed form found; evaluated by quadrature)"
     report = {key: _short(value) for key, value in report.items()}
     lines = [
         f"activation      g(x) = {report['activation']}",
         f"curvature       A''(x) = g'(x) = {report['derivative']}",
-        f"zeta(h)         = {report['closed_form'] or '(no closed form; evaluated numerically)'}",
+        f"zeta(h)         = {closed}",
         f"LaTeX           {report['latex']}",
         f"F_gamma         = {report['F_gamma']}",
         f"mu_d2A          = {report['mu_d2A']}",
         f"rho             = {report['rho']}",
         f"sigma_B term    = {report['sigma_term']}",
         f"mu_B term       = {report['mu_term']}",
+        f"skewness term   = {report['skew_term']}",
         f"zeta            = {report['zeta']}   ({report['method']})",
-        f"Monte-Carlo     = {mc['value']} +- {mc['stderr']}   (z = {mc['z']}, {mc['samples']} samples)",
+        f"Monte-Carlo     = {mc['value']} +- {mc['stderr']}   ({mc['samples']} samples)",
+        f"compared with   zeta + zeta_2 = {mc['theory']} (the derived M^-2 term added): z = {mc['z']}, "
+        f"tolerance {mc['tolerance']} = 4.5 SE + 2|zeta_3|",
         *(f"limit           {warning}" for warning in report["warnings"]),
         f"verdict         {report['status']}",
     ]
