@@ -13,6 +13,14 @@ from .batch_noise import GLM as GLM
 from .batch_noise import BatchNoiseResult as BatchNoiseResult
 from .batch_noise import simulate_batch_noise as simulate_batch_noise
 from .input_distributions import InputSampler as InputSampler
+from .teacher_student import BNConfig as BNConfig
+from .teacher_student import ZetaFit as ZetaFit
+from .teacher_student import bn_point as bn_point
+from .teacher_student import fit_effective_zeta as fit_effective_zeta
+from .teacher_student import linear_point as linear_point
+from .teacher_student import samples_for as samples_for
+from .teacher_student import sweep as sweep
 
-__all__ = ["GLM", "BatchNoiseResult", "Estimate", "InputSampler", "array_namespace", "cuda_status", "default_rng_for", "get_xp",
-           "simulate_batch_noise"]
+__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "InputSampler", "ZetaFit", "array_namespace", "bn_point",
+           "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp", "linear_point", "samples_for",
+           "simulate_batch_noise", "sweep"]

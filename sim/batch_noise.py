@@ -165,8 +165,10 @@ def simulate_batch_noise(
 
     start = time.perf_counter()
     done = 0
-    for child in tqdm(children, desc=f"BN Monte-Carlo M={M}", unit="chunk", disable=progress is False or None,
-                      leave=False) if progress else children:
+    # progress: True always shows the bar, None only on a terminal (tqdm's disable=None), False never
+    bar = tqdm(children, desc=f"BN Monte-Carlo M={M}", unit="chunk", leave=False,
+               disable=None if progress is None else not progress)
+    for child in bar:
         rng = default_rng(child, xp)
         b = min(per_chunk, batches_total - done)
         done += b

@@ -25,10 +25,23 @@ from .normalization_error import conditional_error_coefficients as conditional_e
 from .normalization_error import exact_error_from_mean_sigma as exact_error_from_mean_sigma
 from .normalization_error import overall_error as overall_error
 from .pn_wn import pn_as_wn as pn_as_wn
+from .teacher_student import bn_equivalent_zeta as bn_equivalent_zeta
+from .teacher_student import bn_interpolation_error as bn_interpolation_error
+from .teacher_student import formulas as teacher_student_formulas
+from .teacher_student import mp_stieltjes as mp_stieltjes
+from .teacher_student import optimal_zeta as optimal_zeta
+from .teacher_student import ridge_correction as ridge_correction
+from .teacher_student import sgd_error as sgd_error
+from .teacher_student import sgd_error_finite as sgd_error_finite
+from .teacher_student import wn_error as wn_error
+from .teacher_student import wn_error_finite as wn_error_finite
+from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
     "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
     "conditional_error_coefficients", "cov_mu_sigma_B_leading", "curvature", "exact_error_from_mean_sigma",
     "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "overall_error", "pn_as_wn", "var_mu_B",
     "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
+    "bn_equivalent_zeta", "bn_interpolation_error", "mp_stieltjes", "optimal_zeta", "ridge_correction", "sgd_error",
+    "sgd_error_finite", "teacher_student_formulas", "wn_error", "wn_error_finite", "zeta_map",
 ]

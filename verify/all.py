@@ -104,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim._backend import backend_name  # noqa: PLC0415
 
     backend = backend_name(get_xp(args.backend))  # resolves 'auto'; raises ValueError for a missing cupy
-    ctx = RunContext(mode=args.mode, backend=backend, seed=args.seed, dtype=args.dtype)
+    ctx = RunContext(mode=args.mode, backend=backend, seed=args.seed, dtype=args.dtype,
+                     results_dir=str(args.report.parent / f"sweeps-{args.mode}-{backend}-{args.dtype}-seed{args.seed}"))
     total = PartResult()
     timings = {}
     start = time.perf_counter()

@@ -24,6 +24,8 @@ class RunContext:
     backend: str = "numpy"
     seed: int = 20190506
     dtype: str = "float64"
+    #: where resumable sweeps keep finished points (None: keep nothing)
+    results_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

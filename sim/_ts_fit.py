@@ -1,0 +1,69 @@
+"""The effective gamma decay that best explains a simulated curve (seed §2.3, step (e))."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.optimize import brentq, minimize_scalar
+
+from theory.teacher_student import wn_error, wn_error_finite, zeta_map
+
+
+@dataclass(frozen=True)
+class ZetaFit:
+    """Least-squares ``zeta`` with a profile interval ``chi2 <= chi2_min + scale`` (68 %), where
+    ``scale = max(1, chi2_min/dof)`` inflates the interval when the model does not fit."""
+
+    zeta: float
+    lower: float
+    upper: float
+    chi2: float
+    dof: int
+    convention: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _model(alphas: np.ndarray, zeta: float, delta: float, convention: str, N: int | None) -> np.ndarray:
+    z = zeta_map(zeta, alphas) if convention == "loss" else np.full_like(alphas, zeta)
+    if N is None:
+        return np.asarray(wn_error(alphas, z, delta))
+    return np.asarray(wn_error_finite(alphas, z, delta, N))
+
+
+def fit_effective_zeta(alphas, errors, stderr, delta: float, *, convention: str = "loss",
+                       N: int | None = None, bounds: tuple[float, float] = (1e-5, 2.0)) -> ZetaFit:
+    """Fit ``zeta`` (``convention`` ``"loss"``: ``zeta_L``, ridge ``alpha zeta_L``; ``"ridge"``:
+    constant ``zeta_R``) minimising ``chi2 = sum ((eps_i - eps_wn(alpha_i))/se_i)^2``; ``N`` adds
+    the finite-N correction."""
+    if convention not in ("loss", "ridge"):
+        raise ValueError(f"convention must be 'loss' or 'ridge', got {convention!r}")
+    a = np.asarray(alphas, dtype=float)
+    e = np.asarray(errors, dtype=float)
+    se = np.asarray(stderr, dtype=float)
+    if a.shape != e.shape or a.shape != se.shape or a.size < 2:
+        raise ValueError("alphas, errors and stderr must be equal-length arrays with >= 2 points")
+    if np.any(se <= 0):
+        raise ValueError("stderr must be > 0")
+
+    def chi2(log_z: float) -> float:
+        return float(np.sum(((e - _model(a, np.exp(log_z), delta, convention, N)) / se) ** 2))
+
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    grid = np.linspace(lo, hi, 61)
+    values = np.array([chi2(g) for g in grid])
+    i = int(np.argmin(values))
+    best = minimize_scalar(chi2, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]), method="bounded",
+                           options={"xatol": 1e-8})
+    dof = a.size - 1
+    level = best.fun + max(1.0, best.fun / dof)
+
+    def edge(end: float) -> float:
+        if chi2(end) <= level:
+            return float(np.exp(end))
+        return float(np.exp(brentq(lambda g: chi2(g) - level, end, best.x) if end < best.x
+                            else brentq(lambda g: chi2(g) - level, best.x, end)))
+
+    return ZetaFit(float(np.exp(best.x)), edge(lo), edge(hi), float(best.fun), dof, convention)

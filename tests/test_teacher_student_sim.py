@@ -1,0 +1,242 @@
+"""Teacher–student solvers (seed §2.3): solvers against each other and against exact finite-N theory,
+the BN trainer, resumable sweeps, the zeta fit, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import sim.teacher_student as sts
+from sim._backend import cuda_status
+from sim._ts_bn import BNConfig, bn_forward_backward, bn_test_errors, train_bn
+from sim._ts_data import child_seed, teacher_data
+from sim._ts_linear import (
+    RidgeSpectrum,
+    gradient_descent_least_squares,
+    gradient_descent_weight_norm,
+    min_norm_least_squares,
+)
+from theory import teacher_student as ts
+from verify._part2 import REMAINDER
+
+SEED = np.random.SeedSequence(20190506)
+K = 4.5  # standard errors; two-sided Gaussian tail 6.8e-6 per comparison
+
+
+def _data(N, P, key="t"):
+    return teacher_data(N, P, 0.5, child_seed(SEED, key, N, P))
+
+
+@pytest.mark.parametrize("N, P", [(40, 25), (25, 40)])
+def test_min_norm_solve_equals_lstsq(N, P):
+    X, y, _ = _data(N, P)
+    expected = np.linalg.lstsq(X, y, rcond=None)[0]
+    np.testing.assert_allclose(min_norm_least_squares(X, y), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("N, P", [(60, 30), (30, 60)])
+def test_gradient_descent_and_weight_norm_converge_to_min_norm(N, P):
+    X, y, _ = _data(N, P)
+    target = min_norm_least_squares(X, y)
+    for solver in (gradient_descent_least_squares, gradient_descent_weight_norm):
+        res = solver(X, y)
+        assert res.converged
+        np.testing.assert_allclose(res.weights, target, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("N, P", [(40, 25), (25, 40)])
+def test_ridge_sweep_equals_direct_solve(N, P):
+    X, y, w_star = _data(N, P)
+    zetas = np.array([1e-3, 0.1, 2.0])
+    spectrum = RidgeSpectrum.from_data(X, y, w_star)
+    direct = [np.sum((np.linalg.solve(X.T @ X / N + z * np.eye(N), X.T @ y / N) - w_star) ** 2) for z in zetas]
+    np.testing.assert_allclose(spectrum.errors(zetas), direct, rtol=1e-9)
+    lam = np.linalg.eigvalsh(X.T @ X / N)
+    np.testing.assert_allclose(spectrum.stieltjes(zetas), [np.mean(1 / (lam + z)) for z in zetas], rtol=1e-9)
+
+
+def test_conditional_mean_and_variance_given_X():
+    """Fixed X, fresh w* and noise: the exact conditional mean/variance against 4000 direct solves."""
+    N, P, zeta, draws = 40, 60, 0.05, 4000
+    rng = np.random.Generator(np.random.PCG64(child_seed(SEED, "cond")))
+    X = rng.standard_normal((P, N))
+    W = rng.standard_normal((N, draws)) / math.sqrt(N)
+    Y = X @ W + 0.5 * rng.standard_normal((P, draws))
+    V = np.linalg.solve(X.T @ X / N + zeta * np.eye(N), X.T @ Y / N)
+    errs = np.sum((V - W) ** 2, axis=0)
+    spectrum = RidgeSpectrum.from_data(X, Y[:, 0], W[:, 0])
+    mean, var = spectrum.conditional_mean([zeta], 0.5)[0], spectrum.conditional_variance([zeta], 0.5)[0]
+    assert abs(errs.mean() - mean) <= K * math.sqrt(var / draws)
+    # Var of a sample variance ~ (m4 - s^4)/n, with the sample fourth moment
+    m4 = np.mean((errs - errs.mean()) ** 4)
+    assert abs(errs.var(ddof=1) - var) <= K * math.sqrt((m4 - var**2) / draws)
+    assert abs(errs.var(ddof=1) - 1.2 * var) > K * math.sqrt((m4 - var**2) / draws)  # planted 20 %
+
+
+def test_least_squares_vs_exact_finite_n_at_512():
+    """Solver (a) at N = 512 against the inverse-Wishart mean (no finite-N slack needed)."""
+    N, reps = 512, 24
+    for alpha in (0.5, 2.0):
+        P = sts.samples_for(N, alpha)
+        errs = []
+        for r in range(reps):
+            X, y, w_star = teacher_data(N, P, 0.5, child_seed(SEED, "ls512", P, r))
+            errs.append(np.sum((min_norm_least_squares(X, y) - w_star) ** 2))
+        mean, se = np.mean(errs), np.std(errs, ddof=1) / math.sqrt(reps)
+        exact = ts.sgd_error_finite(N, P, 0.5)
+        assert abs(mean - exact) <= 5.5 * se  # Student-t, 23 dof, same 6.8e-6 tail as K = 4.5
+        # planted: a 20 % error in the theory value is detected at this size
+        assert abs(mean - 1.2 * exact) > 5.5 * se
+
+
+def test_ridge_finite_n_correction_and_remainder_bound():
+    """At N = 64 the MP limit alone is off by many SE; with the 1/N term the rest is inside
+    REMAINDER |c|/N^2 (the bias bound the verifier states)."""
+    N, reps = 64, 300
+    worst_plain = 0.0
+    for alpha in (0.5, 1.0, 2.0):
+        res = sts.linear_point(N, alpha, [1 / 64, 0.25], replicas=reps, seed=child_seed(SEED, "remainder"))
+        cond = res["ridge_conditional"]
+        for j, zeta in enumerate(res["zetas"]):
+            mean, se = cond[:, j].mean(), cond[:, j].std(ddof=1) / math.sqrt(reps)
+            corr = ts.ridge_correction(alpha, zeta, 0.5)
+            bound = REMAINDER * abs(corr) / N**2
+            assert abs(mean - ts.wn_error_finite(alpha, zeta, 0.5, N)) <= K * se + bound
+            worst_plain = max(worst_plain, abs(mean - ts.wn_error(alpha, zeta, 0.5)) / se)
+    assert worst_plain > K
+
+
+def test_same_seed_same_numbers_and_independent_replicas():
+    a = sts.linear_point(64, 2.0, [0.1], replicas=3, seed=SEED)
+    b = sts.linear_point(64, 2.0, [0.1], replicas=3, seed=np.random.SeedSequence(20190506))
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+    assert len(set(np.round(a["ls"], 12))) == 3
+
+
+def test_bn_backward_matches_finite_differences():
+    rng = np.random.Generator(np.random.PCG64(child_seed(SEED, "fd")))
+    Xb, yb = rng.standard_normal((2, 8, 5)), rng.standard_normal((2, 8))
+    w, gamma = rng.standard_normal((2, 5)), np.array([0.7, 1.3])
+    _, grad_w, grad_gamma = bn_forward_backward(Xb, yb, w, gamma)
+    h = 1e-6
+    for i in range(5):
+        e = np.zeros((2, 5))
+        e[:, i] = h
+        num = (bn_forward_backward(Xb, yb, w + e, gamma)[0] - bn_forward_backward(Xb, yb, w - e, gamma)[0]) / (2 * h)
+        np.testing.assert_allclose(grad_w[:, i], num, rtol=1e-6, atol=1e-8)
+    num = (bn_forward_backward(Xb, yb, w, gamma + h)[0] - bn_forward_backward(Xb, yb, w, gamma - h)[0]) / (2 * h)
+    np.testing.assert_allclose(grad_gamma, num, rtol=1e-6)
+
+
+def test_bn_test_error_matches_held_out_set():
+    """The exact error from gamma w/||w|| against a held-out set normalised by its own statistics."""
+    N, P = 64, 256
+    X, y, w_star = _data(N, P, "bn")
+    state = train_bn(X[None], y[None], BNConfig(epochs=20, min_steps=0), child_seed(SEED, "bn-train"))[-1]
+    exact = bn_test_errors(state, X[None], w_star[None])["population"][0]
+    rng = np.random.Generator(np.random.PCG64(child_seed(SEED, "held-out")))
+    T = 200_000
+    Xt = rng.standard_normal((T, N))
+    h = Xt @ state.w[0]
+    phi = state.gamma[0] * (h - h.mean()) / h.std()
+    sq = (phi - Xt @ w_star) ** 2
+    # O(1/T) bias from estimating mu, sigma on the held-out set: bounded by 10/T
+    assert abs(sq.mean() - exact) <= K * sq.std() / math.sqrt(T) + 10 / T
+
+
+def test_bn_trains_and_initialisation_is_used():
+    N, P = 64, 256
+    X, y, w_star = _data(N, P, "bn")
+    cfgs = [BNConfig(epochs=10, min_steps=0, w_init=s) for s in (1.0, 0.1)]
+    states = [train_bn(X[None], y[None], c, child_seed(SEED, "init"), checkpoints=(0.5, 1.0)) for c in cfgs]
+    assert len(states[0]) == 2
+    errs = [bn_test_errors(s[-1], X[None], w_star[None])["population"][0] for s in states]
+    assert errs[0] != errs[1] and all(e < 1.0 for e in errs)  # learns something from either start
+
+
+def test_bn_point_is_deterministic_and_batched():
+    cfg = BNConfig(epochs=3, min_steps=0)
+    a = sts.bn_point(32, 2.0, replicas=3, seed=SEED, config=cfg)
+    b = sts.bn_point(32, 2.0, replicas=3, seed=SEED, config=cfg)
+    np.testing.assert_array_equal(a["bn"], b["bn"])
+    assert a["bn"].shape == (3,) and a["trajectory"].shape == (3, 3)
+
+
+def test_sweep_resumes_after_interruption(tmp_path, monkeypatch):
+    kwargs = dict(seed=SEED, replicas=2, zetas=[0.1, 0.25])
+    alphas = [0.5, 1.5, 2.0]
+    full = sts.sweep("linear", 32, alphas, **kwargs)
+    calls = []
+    original = sts.linear_point
+
+    def flaky(N, alpha, *args, **kw):
+        calls.append(alpha)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(N, alpha, *args, **kw)
+
+    monkeypatch.setattr(sts, "linear_point", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        sts.sweep("linear", 32, alphas, directory=tmp_path, **kwargs)
+    manifest = json.loads((tmp_path / "sweep.json").read_text())
+    assert list(manifest["points"]) == ["linear_alpha_0.5"]
+    calls.clear()
+    monkeypatch.setattr(sts, "linear_point", lambda *a, **k: calls.append(a[1]) or original(*a, **k))
+    resumed = sts.sweep("linear", 32, alphas, directory=tmp_path, **kwargs)
+    assert calls == [1.5, 2.0]  # finished point not recomputed
+    for a in alphas:
+        for key in full[a]:
+            np.testing.assert_array_equal(full[a][key], resumed[a][key])
+    with np.load(tmp_path / "linear_alpha_2.npz", allow_pickle=False) as data:
+        assert "ridge" in data.files
+    with pytest.raises(ValueError, match="directory"):
+        sts.sweep("linear", 32, alphas, directory=tmp_path, seed=SEED, replicas=3, zetas=[0.1, 0.25])
+
+
+def test_fit_recovers_a_planted_zeta():
+    alphas = np.array([1.5, 2.0, 3.0, 4.0])
+    true = 0.03
+    clean = ts.wn_error(alphas, ts.zeta_map(true, alphas), 0.5)
+    se = 0.002 * np.ones_like(alphas)
+    noise = np.random.Generator(np.random.PCG64(child_seed(SEED, "fit"))).standard_normal(alphas.size)
+    fit = sts.fit_effective_zeta(alphas, clean + se * noise, se, 0.5)
+    assert fit.lower <= true <= fit.upper and fit.lower < fit.zeta < fit.upper
+    assert fit.dof == 3
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: sts.linear_point(1, 0.5, [0.1], replicas=1, seed=SEED), "N"),
+        (lambda: sts.linear_point(32, 0.0, [0.1], replicas=1, seed=SEED), "alpha"),
+        (lambda: sts.linear_point(32, -1.0, [0.1], replicas=1, seed=SEED), "alpha"),
+        (lambda: sts.linear_point(32, 0.5, [0.1], -0.5, replicas=1, seed=SEED), "delta"),
+        (lambda: sts.linear_point(32, 0.5, [-0.1], replicas=1, seed=SEED), "zetas"),
+        (lambda: sts.linear_point(32, 0.5, [0.1], replicas=0, seed=SEED), "replicas"),
+        (lambda: sts.linear_point(32, 0.5, [0.1], replicas=1, seed=5), "seed"),
+        (lambda: sts.bn_point(32, 0.5, replicas=1, seed=SEED, config=BNConfig(M=64)), "P"),
+        (lambda: BNConfig(M=1), "M"),
+        (lambda: BNConfig(w_init=0.0), "w_init"),
+        (lambda: sts.sweep("other", 32, [0.5], seed=SEED, replicas=1), "kind"),
+        (lambda: sts.fit_effective_zeta([1.5, 2], [0.2, 0.1], [0.0, 0.1], 0.5), "stderr"),
+    ],
+)
+def test_bad_input_names_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+@pytest.mark.gpu
+def test_cupy_backend_agrees_statistically():
+    ok, reason = cuda_status()
+    if not ok:
+        pytest.skip(reason)
+    res = sts.linear_point(256, 2.0, [0.25], replicas=8, seed=SEED, backend="cupy")
+    cond = res["ridge_conditional"][:, 0]
+    assert abs(cond.mean() - ts.wn_error_finite(2.0, 0.25, 0.5, 256)) <= 6 * cond.std(ddof=1) / math.sqrt(8)
+    bn = sts.bn_point(64, 2.0, replicas=2, seed=SEED, config=BNConfig(epochs=5, min_steps=0), backend="cupy")
+    assert np.all(np.isfinite(bn["bn"]))
