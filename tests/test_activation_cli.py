@@ -225,3 +225,12 @@ def test_named_activations_match_theory_and_pass(name, capsys):
     assert report["zeta"] == pytest.approx(expected.value, rel=1e-12)
     assert report["F_gamma"] == pytest.approx(expected.F_gamma, rel=1e-12)
     assert report["method"] == expected.method
+
+
+def test_divergent_expectation_is_reported_not_crashed(capsys):
+    """exp(x**2) has E[A''(h) n^2] = oo under a Gaussian h: the CLI says so and still reports A''."""
+    status = cli.main(["exp(x**2)", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 1 and report["status"] == "undefined"
+    assert report["derivative"] == "2*x*exp(x**2)"
+    assert "diverges" in report["warnings"][0] and report["zeta"] is None

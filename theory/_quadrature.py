@@ -21,6 +21,10 @@ from .input_families import InputFamily
 REL_TOL = 1e-11
 
 
+class DivergentExpectation(ValueError):
+    """The expectation is infinite or undefined for the chosen input family."""
+
+
 @dataclass(frozen=True)
 class Quadrature:
     value: float
@@ -72,7 +76,7 @@ def expectation(integrand: sp.Expr, family: InputFamily, breakpoints=(), rel_tol
         value += v
         error += e
     if not math.isfinite(value):
-        raise ValueError("the expectation diverges (non-finite quadrature) for this input family")
+        raise DivergentExpectation(f"E[A''(h_bar) n^k] diverges for the {family.name} input: zeta is infinite or undefined")
     return Quadrature(value, error)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 from theory._parser import describe_grammar, parse_expression
+from theory._quadrature import DivergentExpectation
 from theory.activations import NAMED
 from theory.input_families import FAMILIES
 
@@ -37,7 +38,8 @@ def build_parser() -> Parser:
         prog=PROG,
         description="Derive the gamma decay zeta(h) of an activation g (A'' = g'), evaluate it, "
         "and check it against a Monte-Carlo simulation of batch normalization. "
-        "Exit status: 0 the check holds, 1 theory and simulation disagree, 2 bad input.",
+        "Exit status: 0 the check holds, 1 theory and simulation disagree or zeta diverges for this input, "
+        "2 bad input.",
         epilog=f"EXPR is one of {', '.join(NAMED)}, or a formula. {describe_grammar()} "
         "Put '--' before a formula that starts with '-'.",
         hint="a formula starting with '-' goes after '--'; see --help",
@@ -68,12 +70,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     activation = activation_of(args.expr)
     from verify.gamma_decay import activation_check  # noqa: PLC0415 - heavy; only after the input is valid
 
-    result, check = activation_check(
-        activation, args.M, gamma=args.gamma, beta=args.beta, input=args.input, samples=args.samples, seed=args.seed
-    )
+    try:
+        result, check = activation_check(
+            activation, args.M, gamma=args.gamma, beta=args.beta, input=args.input, samples=args.samples,
+            seed=args.seed,
+        )
+    except DivergentExpectation as exc:  # the theory's limit, not bad input: say so, report what is known
+        report = _divergent_report(args, activation, str(exc))
+        print(json.dumps(report, allow_nan=False) if args.json else _text(report))
+        return EXIT_DISAGREES
     report = _report(args, result, check)
     print(json.dumps(report, allow_nan=False) if args.json else _text(report))
     return 0 if check.holds else EXIT_DISAGREES
+
+
+def _divergent_report(args: argparse.Namespace, activation: str | sp.Expr, reason: str) -> dict[str, Any]:
+    from theory import activation_expression, curvature  # noqa: PLC0415
+
+    g = activation_expression(activation)
+    keys = ("closed_form", "F_gamma", "mu_d2A", "sigma_term", "mu_term", "skew_term", "zeta")
+    return {
+        "activation": sp.sstr(g), "derivative": sp.sstr(curvature(g)), "latex": "", "rho": None,
+        **dict.fromkeys(keys), "method": "none",
+        "mc": {"value": None, "stderr": None, "z": None, "samples": 0, "theory": None, "tolerance": None},
+        "warnings": [reason], "status": "undefined",
+        "parameters": {"M": args.M, "gamma": args.gamma, "beta": args.beta, "input": args.input, "seed": args.seed},
+    }
 
 
 def _short(value: Any) -> Any:
