@@ -78,3 +78,26 @@ class RunningRatio:
         var = (self.aa - 2 * r * self.ac + r * r * self.cc) / (self.n - 1)
         cbar = self.c / self.n
         return Estimate(r, math.sqrt(max(var, 0.0) / self.n) / cbar, self.n)
+
+
+class RunningVariance:
+    """Variance of i.i.d. units with the standard error of the sample variance (needs m4)."""
+
+    def __init__(self, shift: float) -> None:
+        self.shift = shift
+        self.n = 0
+        self.s = [0.0, 0.0, 0.0, 0.0]
+
+    def add(self, xp, values) -> None:
+        v = values - self.shift
+        self.n += int(v.shape[0])
+        for k in range(4):
+            self.s[k] += float(xp.sum(v ** (k + 1), dtype=xp.float64))
+
+    def estimate(self) -> Estimate:
+        n = self.n
+        m1, m2, m3, m4 = (s / n for s in self.s)
+        var = m2 - m1 * m1
+        mu4 = m4 - 4 * m3 * m1 + 6 * m2 * m1 * m1 - 3 * m1**4
+        se = math.sqrt(max(mu4 - var * var * (n - 3) / (n - 1), 0.0) / n)
+        return Estimate(var * n / (n - 1), se, n)

@@ -22,7 +22,7 @@ from theory import _symbols
 from theory._numeric import numeric_function
 
 from ._backend import backend_name, default_rng, get_xp
-from ._streaming import Estimate, RunningMean, RunningRatio
+from ._streaming import Estimate, RunningMean, RunningRatio, RunningVariance
 from .input_distributions import InputSampler
 
 X = _symbols.X
@@ -39,6 +39,9 @@ class GLM:
     d2A: sp.Expr
     g: sp.Expr | None = None
     A: sp.Expr | None = None
+    #: optional misspecification: labels get ``misfit(z)`` added (z the standardized input), so
+    #: E[y|x] != A'(h_bar) pointwise
+    misfit: sp.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -66,29 +69,6 @@ class BatchNoiseResult:
     second_order: dict[str, Estimate] = field(default_factory=dict)
     first_order: dict[str, Estimate] = field(default_factory=dict)
     loss_gap: dict[str, Estimate] = field(default_factory=dict)
-
-
-class _RunningVariance:
-    """Variance of i.i.d. units with the standard error of the sample variance (needs m4)."""
-
-    def __init__(self, shift: float) -> None:
-        self.shift = shift
-        self.n = 0
-        self.s = [0.0, 0.0, 0.0, 0.0]
-
-    def add(self, xp, values) -> None:
-        v = values - self.shift
-        self.n += int(v.shape[0])
-        for k in range(4):
-            self.s[k] += float(xp.sum(v ** (k + 1), dtype=xp.float64))
-
-    def estimate(self) -> Estimate:
-        n = self.n
-        m1, m2, m3, m4 = (s / n for s in self.s)
-        var = m2 - m1 * m1
-        mu4 = m4 - 4 * m3 * m1 + 6 * m2 * m1 * m1 - 3 * m1**4
-        se = math.sqrt(max(mu4 - var * var * (n - 3) / (n - 1), 0.0) / n)
-        return Estimate(var * n / (n - 1), se, n)
 
 
 def _validate(M, samples, gamma, beta, ddof, chunk_samples):
@@ -147,6 +127,7 @@ def simulate_batch_noise(
             numeric_function(glm.d2A, X, xp),
             None if glm.g is None else numeric_function(glm.g, X, xp),
             None if glm.A is None or glm.g is None else numeric_function(glm.A, X, xp),
+            None if glm.misfit is None else numeric_function(glm.misfit, X, xp),
         )
         for name, glm in glms.items()
     }
@@ -154,10 +135,11 @@ def simulate_batch_noise(
     per_chunk = max(chunk_samples // M, 1)
     batches_total = samples // M
     n_chunks = -(-batches_total // per_chunk)
-    children = seed.spawn(n_chunks)
+    # spawn from a copy: the caller's SeedSequence is not advanced, so reusing it repeats the run
+    children = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size).spawn(n_chunks)
 
     acc_mu, acc_cov, acc_err = RunningMean(), RunningMean(), RunningMean()
-    acc_sigma_mean, acc_sigma_var = RunningMean(), _RunningVariance(shift=1.0)
+    acc_sigma_mean, acc_sigma_var = RunningMean(), RunningVariance(shift=1.0)
     acc_bins = [RunningRatio() for _ in edges[:-1]]
     acc_second = {k: RunningMean() for k in funcs}
     acc_first = {k: RunningMean() for k, f in funcs.items() if f[1] is not None}
@@ -196,12 +178,14 @@ def simulate_batch_noise(
         if funcs:
             h_bar = gamma * z + beta
             diff = gamma * d
-            for name, (d2a, g, A) in funcs.items():
+            for name, (d2a, g, A, misfit) in funcs.items():
                 curv = d2a(h_bar)
                 acc_second[name].add(xp, (0.5 * curv * d2).mean(axis=1))
                 if g is None:
                     continue
                 y = g(h_bar) + xp.sqrt(xp.maximum(curv, 0)) * rng.standard_normal(z.shape, dtype=dtype)
+                if misfit is not None:
+                    y = y + misfit(z)
                 residual = g(h_bar) - y
                 acc_first[name].add(xp, (residual * diff).mean(axis=1) / gamma**2)
                 if A is not None:

@@ -44,12 +44,11 @@ class InputSampler:
                 return rng.standard_normal(shape, dtype=dtype)
             if self.name == "exponential":
                 return rng.standard_exponential(shape, dtype=dtype) - 1
-            u = rng.random(shape, dtype=dtype)
             if self.name == "uniform":
-                return (2 * u - 1) * math.sqrt(3)
-            # Laplace with variance 1 (scale 1/sqrt 2), by inversion of its CDF
-            v = u - 0.5
-            return -xp.sign(v) * xp.log1p(-2 * xp.abs(v)) / math.sqrt(2)
+                return (2 * rng.random(shape, dtype=dtype) - 1) * math.sqrt(3)
+            # Laplace with variance 1 (scale 1/sqrt 2) as a difference of exponentials: never infinite
+            e = rng.standard_exponential((2, *shape), dtype=dtype)
+            return (e[0] - e[1]) / math.sqrt(2)
         if self.kind == "scipy":
             if xp is not np:
                 raise ValueError("scipy.stats inputs run on the NumPy backend only")

@@ -63,3 +63,43 @@ def test_bad_arguments():
         overall_error(1, ddof=3)
     with pytest.raises(ValueError, match="source"):
         conditional_error_coefficients(1, source="nope")
+
+
+def _two_point_exact(n: float, M: int, centered: bool, power: int) -> float:
+    """E[(n_hat - n)^power | n] exactly, for the other M-1 values from a skewed two-point law."""
+    import math
+
+    import numpy as np
+    from scipy import stats
+
+    p = 0.2
+    x1, x2 = math.sqrt((1 - p) / p), -math.sqrt(p / (1 - p))  # mean 0, variance 1, skewness 1.5
+    K = M - 1
+    k = np.arange(K + 1)
+    pmf = stats.binom.pmf(k, K, p)
+    s1, s2 = k * x1 + (K - k) * x2, k * x1**2 + (K - k) * x2**2
+    mu = (n + s1) / M if centered else 0 * s1
+    var = (n * n + s2) / M - mu**2
+    return math.fsum(pmf * ((n - mu) / np.sqrt(var) - n) ** power)
+
+
+@pytest.mark.parametrize("centered", [True, False])
+@pytest.mark.parametrize("power", [1, 2])
+def test_expansion_against_exact_skewed_two_point_law(centered, power):
+    """A non-Gaussian, skewed law summed exactly over the binomial count: the remainder after the
+    three derived orders must fall like M^-4 (its M^4 multiple settles)."""
+    import math
+
+    from theory.normalization_error import conditional_mean_coefficients
+
+    p = 0.2
+    x1, x2 = math.sqrt((1 - p) / p), -math.sqrt(p / (1 - p))
+    moments = {j: p * x1**j + (1 - p) * x2**j for j in range(9)}
+    subs = {SKEW: moments[3], RHO: moments[4] - 3, **{moment_symbol(j): moments[j] for j in range(5, 9)}}
+    coefficient = conditional_error_coefficients if power == 2 else conditional_mean_coefficients
+    n = 1.0
+    cs = [float(coefficient(k, centered=centered).subs(subs).subs(N_BAR, n)) for k in (1, 2, 3)]
+    scaled = [(_two_point_exact(n, M, centered, power) - sum(c / M ** (k + 1) for k, c in enumerate(cs))) * M**4
+              for M in (400, 800, 1600)]
+    assert abs(scaled[2] - scaled[1]) < 0.05 * abs(scaled[1]) + 1.0
+    assert abs(scaled[1] - scaled[0]) < 0.1 * abs(scaled[0]) + 2.0

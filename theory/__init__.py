@@ -22,6 +22,7 @@ from .gamma_decay import zeta_formula as zeta_formula
 from .input_families import FAMILIES as INPUT_FAMILIES
 from .normalization_error import conditional_error as conditional_error
 from .normalization_error import conditional_error_coefficients as conditional_error_coefficients
+from .normalization_error import conditional_mean_coefficients as conditional_mean_coefficients
 from .normalization_error import exact_error_from_mean_sigma as exact_error_from_mean_sigma
 from .normalization_error import overall_error as overall_error
 from .pn_wn import pn_as_wn as pn_as_wn
@@ -39,7 +40,7 @@ from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
     "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
-    "conditional_error_coefficients", "cov_mu_sigma_B_leading", "curvature", "exact_error_from_mean_sigma",
+    "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading", "curvature", "exact_error_from_mean_sigma",
     "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "overall_error", "pn_as_wn", "var_mu_B",
     "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
     "bn_equivalent_zeta", "bn_interpolation_error", "mp_stieltjes", "optimal_zeta", "ridge_correction", "sgd_error",

@@ -24,14 +24,14 @@ def _ddof(ddof: int) -> int:
     return ddof
 
 
-def _standardized_variance_estimate(ddof: int) -> tuple[list, sp.Expr]:
+def _standardized_variance_estimate(ddof: int) -> list[tuple[list, sp.Expr]]:
     """:math:`\\hat\\sigma^2/\\sigma_P^2=(P_2-P_1^2/M)/(M-d)` as (power-sum products, weights)."""
-    return [([Z**2], 1 / (M - ddof)), ([Z, Z], -1 / (M * (M - ddof)))], None
+    return [([Z**2], 1 / (M - ddof)), ([Z, Z], -1 / (M * (M - ddof)))]
 
 
 def _moment_of_variance_estimate(power: int, ddof: int) -> sp.Expr:
     """:math:`\\mathbb E[(\\hat\\sigma^2/\\sigma_P^2-1)^{p}]`, exact in M."""
-    terms, _ = _standardized_variance_estimate(ddof)
+    terms = _standardized_variance_estimate(ddof)
     # expand (sum_k w_k prod(sums) - 1)^power into products of sums
     expansions = [([], sp.Integer(-1))] + terms
     total = sp.Integer(0)
@@ -89,7 +89,7 @@ def var_sigma_B_leading(ddof: int = 0) -> sp.Expr:
 def cov_mu_sigma_B_leading(ddof: int = 0) -> sp.Expr:
     r"""Delta method: :math:`\operatorname{Cov}(\mu_B,\sigma_B)\approx s\,\sigma_P^2/(2M)`."""
     d = _ddof(ddof)
-    terms, _ = _standardized_variance_estimate(d)
+    terms = _standardized_variance_estimate(d)
     cov = sum(w * expect_product_of_sums([Z, *sums], M) for sums, w in terms) / M  # E[zbar * S], E zbar = 0
     v = sp.Symbol("v", positive=True)
     slope = sp.diff(sp.sqrt(v), v).subs(v, SIGMA_P**2)
@@ -122,6 +122,17 @@ def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     return sp.expand(series.subs(U, 1 / M))
 
 
+
+
+@lru_cache(maxsize=None)
+def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
+    r""":math:`\operatorname{Var}\sigma_B/\sigma_P^2=\mathbb E\sigma_B^2/\sigma_P^2-(\mathbb E\sigma_B/\sigma_P)^2`
+    to :math:`O(M^{-\text{order}})` (exact first factor, :func:`mean_sigma_B_series` for the second)."""
+    total = mean_sigma2_B(ddof).subs(SIGMA_P, 1) - mean_sigma_B_series(order, ddof) ** 2
+    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
+    return sp.expand(series.subs(U, 1 / M))
+
+
 __all__ = [
     "SKEW",
     "cov_mu_sigma_B_leading",
@@ -134,12 +145,3 @@ __all__ = [
     "var_sigma_B_leading",
     "var_sigma_B_series",
 ]
-
-
-@lru_cache(maxsize=None)
-def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
-    r""":math:`\operatorname{Var}\sigma_B/\sigma_P^2=\mathbb E\sigma_B^2/\sigma_P^2-(\mathbb E\sigma_B/\sigma_P)^2`
-    to :math:`O(M^{-\text{order}})` (exact first factor, :func:`mean_sigma_B_series` for the second)."""
-    total = mean_sigma2_B(ddof).subs(SIGMA_P, 1) - mean_sigma_B_series(order, ddof) ** 2
-    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
-    return sp.expand(series.subs(U, 1 / M))

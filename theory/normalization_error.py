@@ -22,8 +22,10 @@ import sympy as sp
 from ._moments import Z, expect_polynomial, expect_product_of_sums, moment_symbol
 from ._symbols import M, N_BAR, U
 
-#: Sources of the first-order noise: the mean's fluctuation (terms in A only), the standard
-#: deviation's (terms in b only) and their covariance (mixed terms, proportional to skewness).
+#: Sources of the noise, by the monomials of the expansion: the mean's fluctuation (terms in A
+#: only), the standard deviation's (terms in b only, and the sample's own share at A = b = 0) and
+#: their covariance (mixed terms).  The split is what the seed's attribution means at first
+#: order (there the mixed part is s*n); at higher orders the parts mix.
 SOURCES: tuple[str, ...] = ("mu", "sigma", "cross")
 _MAX_ORDER = 3
 
@@ -36,8 +38,9 @@ def _check(order: int, ddof: int) -> None:
 
 
 @lru_cache(maxsize=None)
-def _expansion(centered: bool, ddof: int) -> dict[str, dict[int, sp.Expr]]:
-    """``{source: {k: c_k(n)}}`` for k = 1..3, from the sixth-order expansion in (A, b)."""
+def _expansion(centered: bool, ddof: int, moment: int = 2) -> dict[str, dict[int, sp.Expr]]:
+    """``{source: {k: c_k(n)}}`` for k = 1..3 of :math:`\\mathbb E[(\\hat n-\\bar n)^{p}\\mid\\bar n]`,
+    ``p = moment`` (1 or 2), from the sixth-order expansion in (A, b)."""
     n, u = N_BAR, U
     t, a, b = sp.symbols("t A b", real=True)
     q = sp.Symbol("q", positive=True)  # q = s0^{-1/2}, s0 = sigma_B^2 at A = b = 0
@@ -62,13 +65,13 @@ def _expansion(centered: bool, ddof: int) -> dict[str, dict[int, sp.Expr]]:
         numerator = poly(n * q)
     # (s0 + d)^{-1/2} = q (1 + d q^2)^{-1/2}, binomial series truncated at order 2*_MAX_ORDER in t
     x = trunc(d * poly(q**2))
-    inverse_sqrt, power = poly(0), poly(1)
+    inverse_sqrt, term_k = poly(0), poly(1)
     for k in range(2 * _MAX_ORDER + 1):
-        inverse_sqrt += power * poly(sp.binomial(sp.Rational(-1, 2), k))
-        power = trunc(power * x)
+        inverse_sqrt += term_k * poly(sp.binomial(sp.Rational(-1, 2), k))
+        term_k = trunc(term_k * x)
     # ddof = 1 divides by sqrt(M/(M-1)) more: (h - mu_B)/s = r (h - mu_B)/sigma_B
     error = trunc(numerator * inverse_sqrt * poly(r if ddof else 1)) - poly(n)
-    square = trunc(error * error)
+    target = error if moment == 1 else trunc(error * error)
 
     # E[A^i b^j] is a polynomial in K = M - 1 = v - 1 with v = 1/u; collect everything as a
     # polynomial in (u, v, q, r) whose coefficients are polynomials in n and the moments.
@@ -85,7 +88,7 @@ def _expansion(centered: bool, ddof: int) -> dict[str, dict[int, sp.Expr]]:
         return sp.Poly(sp.series(expr, u, 0, _MAX_ORDER + 1).removeO(), u, domain=coeff_domain)
 
     grouped: dict[str, dict[int, sp.Expr]] = {}
-    for (_, i, j), c in square.terms():
+    for (_, i, j), c in target.terms():
         moment = sp.expand(expect_product_of_sums([Z] * i + [Z**2 - 1] * j, v - 1))
         source = "cross" if i and j else ("sigma" if j or not i else "mu")
         term = sp.Poly(c.as_expr() * moment, *gens2, domain=coeff_domain)
@@ -129,6 +132,16 @@ def conditional_error_coefficients(
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES} or None, got {source!r}")
     return parts[source][order]
+
+
+def conditional_mean_coefficients(order: int = 1, *, centered: bool = True, ddof: int = 0) -> sp.Expr:
+    r"""Coefficient of :math:`M^{-k}` in :math:`\mathbb E[\hat h-\bar h\mid\bar n]/\gamma`, the bias of BN's
+    output given the sample; first order (centered) :math:`(s-(\rho+2)\bar n-\bar n^3)/2+\dots`.
+    It makes the first-order Taylor term :math:`\mathbb E[(A'(\bar h)-y)(\hat h-\bar h)]` nonzero
+    whenever :math:`\mathbb E[y\mid x]\ne A'(\bar h)` pointwise."""
+    _check(order, ddof)
+    parts = _expansion(bool(centered), ddof, 1)
+    return sp.collect(sp.expand(sum(parts[s][order] for s in SOURCES)), N_BAR)
 
 
 def conditional_error(order: int = 1, *, centered: bool = True, ddof: int = 0) -> sp.Expr:

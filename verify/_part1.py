@@ -22,6 +22,7 @@ from theory import (
     INPUT_FAMILIES,
     NAMED_ACTIVATIONS,
     conditional_error_coefficients,
+    conditional_mean_coefficients,
     curvature,
     mean_sigma_B_gaussian,
     overall_error,
@@ -29,7 +30,8 @@ from theory import (
     zeta,
 )
 from theory._symbols import M as M_SYM
-from theory._symbols import N_BAR, SIGMA_P
+from theory._symbols import N_BAR, SIGMA_P, X
+from theory.normalization_error import average_over_n
 from theory.activations import log_partition
 
 from ._part import PartResult
@@ -77,10 +79,25 @@ def _glm(name: str) -> GLM:
     return GLM(curvature(g), g, log_partition(g) if quadratic else None)
 
 
+#: labels y = h_bar + c He_3(n) (+ noise): the PN least-squares optimum is unchanged (He_3 is
+#: orthogonal to 1 and n under a Gaussian), but E[y|x] != A'(h_bar) pointwise
+MISFIT_C = sp.Rational(1, 4)
+MISFIT = MISFIT_C * (X**3 - 3 * X)
+MISSPECIFIED = "identity, labels + He3/4"
+
+
+def _has_misspecified(s: Stream) -> bool:
+    return (s.input, s.M, s.bias, s.gamma, s.beta) == ("gaussian", 32, True, 1.0, 0.0)
+
+
 def run_stream(ctx: RunContext, s: Stream) -> BatchNoiseResult:
     samples = ctx.pick(2**22, 2**24, 2**26)
+    glms = {a: _glm(a) for a in s.activations}
+    if _has_misspecified(s):
+        g = NAMED_ACTIVATIONS["identity"]
+        glms[MISSPECIFIED] = GLM(curvature(g), g, misfit=MISFIT)
     return simulate_batch_noise(
-        s.M, input=s.input, glms={a: _glm(a) for a in s.activations}, gamma=s.gamma, beta=s.beta, bias=s.bias,
+        s.M, input=s.input, glms=glms, gamma=s.gamma, beta=s.beta, bias=s.bias,
         samples=samples, seed=ctx.seed_sequence(s.key), backend=ctx.backend, dtype=ctx.dtype,
         chunk_samples=2**20, progress=None,
     )
@@ -109,7 +126,9 @@ def bin_average(poly: sp.Expr, family: str, lo: float, hi: float) -> float:
     fam = INPUT_FAMILIES[family]
     f = sp.lambdify(fam.variable, fam.substitute(poly).subs(N_BAR, fam.variable) * fam.density, "mpmath")
     p = sp.lambdify(fam.variable, fam.density, "mpmath")
-    a, b = max(lo, float(fam.support[0])), hi
+    a, b = max(lo, float(fam.support[0])), min(hi, float(fam.support[1]))
+    if a >= b:
+        raise ValueError(f"bin [{lo}, {hi}) lies outside the support of {family}")
     with mpmath.workdps(25):
         return float(mpmath.quad(f, [a, b]) / mpmath.quad(p, [a, b]))
 
@@ -167,8 +186,25 @@ def conditional_checks(s: Stream, r: BatchNoiseResult) -> list[Check]:
     return out
 
 
+def misspecified_first_order(M: int) -> tuple[float, float]:
+    """Theory of the first-order term for :data:`MISFIT` labels, through M^-2, and its bias bound:
+    :math:`-\\mathbb E[\\mathrm{misfit}(\\bar n)\\,\\mathbb E[\\hat h-\\bar h\\mid\\bar n]]/\\gamma^2`."""
+    fam = INPUT_FAMILIES["gaussian"]
+    terms = [-average_over_n(MISFIT.subs(X, N_BAR) * fam.substitute(conditional_mean_coefficients(k)), fam.moment)
+             / M**k for k in (1, 2, 3)]
+    values = [float(t) for t in terms]
+    return values[0] + values[1], 2 * abs(values[2])
+
+
+def misspecified_check(s: Stream, r: BatchNoiseResult) -> Check:
+    theory, bound = misspecified_first_order(s.M)
+    est = r.first_order[MISSPECIFIED]
+    return Check(f"first-order term, misspecified labels [{s.key}]", "1.3", theory, est.value, est.stderr, bound,
+                 SERIES, samples=r.samples)
+
+
 def gamma_decay_checks(s: Stream, r: BatchNoiseResult) -> list[Check]:
-    out = []
+    out = [misspecified_check(s, r)] if MISSPECIFIED in r.first_order else []
     for a in s.activations:
         res = zeta(a, s.M, gamma=s.gamma, beta=s.beta, input=s.input, bias=s.bias, method="quadrature")
         out.append(zeta_check(f"zeta[{a}] [{s.key}]", "1.3-1.4", res, r.second_order[a], r.samples))
