@@ -56,3 +56,25 @@ def test_general_series_reduces_to_gaussian_exact():
 def test_bad_ddof():
     with pytest.raises(ValueError, match="ddof"):
         bs.var_sigma2_B(2)
+
+
+def test_cov_series_against_exact_skewed_two_point_law():
+    """Cov(mu_B, sigma_B) for a skewed two-point law, summed exactly over the binomial count: the
+    remainder after the two derived orders must fall like M^-3."""
+    import numpy as np
+
+    p = 0.2
+    x1, x2 = math.sqrt((1 - p) / p), -math.sqrt(p / (1 - p))
+    moments = {j: p * x1**j + (1 - p) * x2**j for j in range(9)}
+    subs = {SKEW: moments[3], RHO: moments[4] - 3, moment_symbol(5): moments[5]}
+    series = bs.cov_mu_sigma_B_series(2).subs(subs)
+    scaled = []
+    for m in (200, 400, 800):
+        k = np.arange(m + 1)
+        pmf = stats.binom.pmf(k, m, p)
+        s1, s2 = k * x1 + (m - k) * x2, k * x1**2 + (m - k) * x2**2
+        mu = s1 / m
+        exact = math.fsum(pmf * mu * np.sqrt(np.maximum(s2 / m - mu**2, 0.0)))
+        scaled.append((exact - float(series.subs(M_SYM, m))) * m**3)
+    assert abs(scaled[2] - scaled[1]) < 0.05 * abs(scaled[1]) + 0.5
+    assert abs(scaled[1] - scaled[0]) < 0.1 * abs(scaled[0]) + 1.0

@@ -8,6 +8,7 @@ from .activations import NAMED as NAMED_ACTIVATIONS
 from .activations import activation_expression as activation_expression
 from .activations import curvature as curvature
 from .batch_statistics import cov_mu_sigma_B_leading as cov_mu_sigma_B_leading
+from .batch_statistics import cov_mu_sigma_B_series as cov_mu_sigma_B_series
 from .batch_statistics import mean_sigma2_B as mean_sigma2_B
 from .batch_statistics import mean_sigma_B_gaussian as mean_sigma_B_gaussian
 from .batch_statistics import mean_sigma_B_series as mean_sigma_B_series
@@ -40,7 +41,8 @@ from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
     "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
-    "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading", "curvature", "exact_error_from_mean_sigma",
+    "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading",
+    "cov_mu_sigma_B_series", "curvature", "exact_error_from_mean_sigma",
     "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "overall_error", "pn_as_wn", "var_mu_B",
     "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
     "bn_equivalent_zeta", "bn_interpolation_error", "mp_stieltjes", "optimal_zeta", "ridge_correction", "sgd_error",

@@ -29,15 +29,16 @@ def _standardized_variance_estimate(ddof: int) -> list[tuple[list, sp.Expr]]:
     return [([Z**2], 1 / (M - ddof)), ([Z, Z], -1 / (M * (M - ddof)))]
 
 
-def _moment_of_variance_estimate(power: int, ddof: int) -> sp.Expr:
-    """:math:`\\mathbb E[(\\hat\\sigma^2/\\sigma_P^2-1)^{p}]`, exact in M."""
+@lru_cache(maxsize=None)
+def _moment_of_variance_estimate(power: int, ddof: int, with_mean: bool = False) -> sp.Expr:
+    """:math:`\\mathbb E[\\bar z^{w}(\\hat\\sigma^2/\\sigma_P^2-1)^{p}]`, exact in M (:math:`w` = ``with_mean``)."""
     terms = _standardized_variance_estimate(ddof)
     # expand (sum_k w_k prod(sums) - 1)^power into products of sums
     expansions = [([], sp.Integer(-1))] + terms
     total = sp.Integer(0)
     for combo in _products(expansions, power):
-        factors = [f for sums, _ in combo for f in sums]
-        weight = sp.Mul(*[w for _, w in combo])
+        factors = [f for sums, _ in combo for f in sums] + ([Z] if with_mean else [])
+        weight = sp.Mul(*[w for _, w in combo]) / (M if with_mean else 1)
         total += weight * expect_product_of_sums(factors, M)
     return sp.factor(sp.simplify(total))
 
@@ -125,6 +126,18 @@ def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
+def cov_mu_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
+    r""":math:`\operatorname{Cov}(\mu_B,\sigma_B)/\sigma_P^2=\mathbb E[\bar z\sqrt{1+D}]=\sum_k\binom{1/2}{k}\mathbb E[\bar zD^k]`
+    to :math:`O(M^{-\text{order}})` (terms :math:`k\le 2\,\text{order}-1` suffice); first order :math:`s/(2M)`."""
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    d = _ddof(ddof)
+    total = sum(sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d, True) for k in range(1, 2 * order))
+    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
+    return sp.expand(series.subs(U, 1 / M))
+
+
+@lru_cache(maxsize=None)
 def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     r""":math:`\operatorname{Var}\sigma_B/\sigma_P^2=\mathbb E\sigma_B^2/\sigma_P^2-(\mathbb E\sigma_B/\sigma_P)^2`
     to :math:`O(M^{-\text{order}})` (exact first factor, :func:`mean_sigma_B_series` for the second)."""
@@ -136,6 +149,7 @@ def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
 __all__ = [
     "SKEW",
     "cov_mu_sigma_B_leading",
+    "cov_mu_sigma_B_series",
     "mean_sigma2_B",
     "mean_sigma_B_gaussian",
     "mean_sigma_B_series",

@@ -23,6 +23,7 @@ from theory import (
     NAMED_ACTIVATIONS,
     conditional_error_coefficients,
     conditional_mean_coefficients,
+    cov_mu_sigma_B_series,
     curvature,
     mean_sigma_B_gaussian,
     overall_error,
@@ -152,9 +153,14 @@ def statistics_checks(s: Stream, r: BatchNoiseResult) -> list[Check]:
         Check(f"Var mu_B [{k}]", "1.3", 1.0 / M, r.var_mu_B.value, r.var_mu_B.stderr, 0.0,
               "4.5 SE; Var mu_B = sigma_P^2/M is exact for any distribution", samples=r.samples),
     ]
-    if s.input != "exponential":
+    if INPUT_FAMILIES[s.input].skewness == 0:
         out.append(Check(f"Cov(mu_B, sigma_B) [{k}]", "1.3", 0.0, r.cov_mu_sigma_B.value, r.cov_mu_sigma_B.stderr,
                          0.0, ZERO, samples=r.samples, scale=1.0 / (2 * M)))
+    else:
+        c1 = cov_mu_sigma_B_series(1)
+        theory, bound = _series_with_bound([c1, cov_mu_sigma_B_series(2) - c1], s.input, M)
+        out.append(Check(f"Cov(mu_B, sigma_B) [{k}]", "1.3", theory, r.cov_mu_sigma_B.value, r.cov_mu_sigma_B.stderr,
+                         bound, SERIES, samples=r.samples))
     if s.input == "gaussian":
         e = gaussian_mean_sigma(M)
         out += [
