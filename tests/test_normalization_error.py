@@ -26,13 +26,15 @@ def test_first_order_conditional():
 
 
 @pytest.mark.parametrize("ddof", [0, 1])
-def test_expansion_equals_exchangeability_identity(ddof):
+@pytest.mark.parametrize("order", [2, 3])
+def test_expansion_equals_exchangeability_identity(ddof, order):
     """Averaging the conditional expansion over n must equal the exact identity
-    E = (M-d)/M + 1 - 2 (M-d)/M E[sigma_hat] with E[sigma_hat] from its own series."""
+    E = (M-d)/M + 1 - 2 (M-d)/M E[sigma_hat] with E[sigma_hat] from its own series: two
+    independent derivations (Taylor in the batch fluctuations; moments of the variance estimate)."""
     expr, e = exact_error_from_mean_sigma(ddof)
-    via_sigma = expr.subs(e, bs.mean_sigma_B_series(2, ddof))
-    a = sp.series(sp.expand(via_sigma.subs(M_SYM, 1 / U)), U, 0, 3).removeO()
-    b = sp.expand(overall_error(2, ddof=ddof).subs(M_SYM, 1 / U))
+    via_sigma = expr.subs(e, bs.mean_sigma_B_series(order, ddof))
+    a = sp.series(sp.expand(via_sigma.subs(M_SYM, 1 / U)), U, 0, order + 1).removeO()
+    b = sp.expand(overall_error(order, ddof=ddof).subs(M_SYM, 1 / U))
     assert sp.simplify(sp.expand(a) - b) == 0
 
 

@@ -22,10 +22,9 @@ CTX = RunContext(mode="quick", seed=20190506)
 PLANT = 0.10  # the planted error: 10% of the check's reference value ...
 #: ... except for these kinds, where quick's sample size resolves less (README lists each check's
 #: smallest detectable error): a covariance as large as a skewness of 1 gives; the tail bins of
-#: the conditional error; Var sigma_B of non-Gaussian h, whose bias bound is 6-11% at M = 128;
-#: the first-order term, whose error bar is set by the label noise Var(y|x) = A''.
-PLANT_BY_KIND = {"first-order term": 0.2, "Cov(mu_B, sigma_B)": 1.0, "E[(h_hat-h_bar)^2 | n": 0.2, "Var sigma_B [laplace": 0.25,
-                 "Var sigma_B [uniform": 0.25, "Var sigma_B [exponential": 0.25}
+#: the conditional error; the first-order term, whose error bar is set by the label noise
+#: Var(y|x) = A''.
+PLANT_BY_KIND = {"first-order term": 0.2, "Cov(mu_B, sigma_B)": 1.0, "E[(h_hat-h_bar)^2 | n": 0.2}
 
 
 def _plant(name: str) -> float:

@@ -46,14 +46,31 @@ def expect_product_of_sums(
     count: sp.Expr,
     moment: Callable[[int], sp.Expr] = moment_symbol,
 ) -> sp.Expr:
-    """:math:`\\mathbb E[\\prod_k \\sum_{i=1}^{K} p_k(z_i)]` with ``K = count`` (symbolic allowed)."""
-    factors = list(factors)
+    """:math:`\\mathbb E[\\prod_k \\sum_{i=1}^{K} p_k(z_i)]` with ``K = count`` (symbolic allowed).
+
+    Equal factors are grouped, and the sum runs over multiset partitions, each weighted by the
+    number of set partitions it stands for (far fewer terms for repeated factors)."""
+    factors = [sp.expand(f) for f in factors]
     if not factors:
         return sp.Integer(1)
+    kinds = list(dict.fromkeys(factors))
+    labels = sorted(kinds.index(f) for f in factors)
     total = sp.Integer(0)
-    for partition in multiset_partitions(list(range(len(factors)))):
-        term = sp.ff(count, len(partition))
+    for partition in multiset_partitions(labels):
+        term = sp.ff(count, len(partition)) * _set_partitions_per_multiset_partition(labels, partition)
         for block in partition:
-            term *= expect_polynomial(sp.Mul(*[factors[k] for k in block]), moment)
+            term *= expect_polynomial(sp.Mul(*[kinds[k] for k in block]), moment)
         total += term
     return sp.expand(total)
+
+
+def _set_partitions_per_multiset_partition(labels: list[int], partition: list[list[int]]) -> int:
+    """How many set partitions of ``len(labels)`` distinct factors give this multiset partition:
+    :math:`\\prod_t m_t!\\,/\\,(\\prod_{B}\\prod_t b_{B,t}!\\;\\prod_{\\text{equal blocks}} r!)`."""
+    from collections import Counter  # noqa: PLC0415
+    from math import factorial, prod  # noqa: PLC0415
+
+    numerator = prod(factorial(m) for m in Counter(labels).values())
+    within = prod(factorial(b) for block in partition for b in Counter(block).values())
+    repeats = prod(factorial(r) for r in Counter(tuple(block) for block in partition).values())
+    return numerator // (within * repeats)

@@ -31,25 +31,21 @@ def _standardized_variance_estimate(ddof: int) -> list[tuple[list, sp.Expr]]:
 
 @lru_cache(maxsize=None)
 def _moment_of_variance_estimate(power: int, ddof: int, with_mean: bool = False) -> sp.Expr:
-    """:math:`\\mathbb E[\\bar z^{w}(\\hat\\sigma^2/\\sigma_P^2-1)^{p}]`, exact in M (:math:`w` = ``with_mean``)."""
-    terms = _standardized_variance_estimate(ddof)
-    # expand (sum_k w_k prod(sums) - 1)^power into products of sums
-    expansions = [([], sp.Integer(-1))] + terms
+    """:math:`\\mathbb E[\\bar z^{w}(\\hat\\sigma^2/\\sigma_P^2-1)^{p}]`, exact in M (:math:`w` = ``with_mean``).
+
+    :math:`(w_2P_2+w_{11}P_1^2-1)^p` is expanded multinomially into products of power sums, each
+    averaged by :func:`theory._moments.expect_product_of_sums`."""
+    (sq, w_sq), (pair, w_pair) = _standardized_variance_estimate(ddof)
     total = sp.Integer(0)
-    for combo in _products(expansions, power):
-        factors = [f for sums, _ in combo for f in sums] + ([Z] if with_mean else [])
-        weight = sp.Mul(*[w for _, w in combo]) / (M if with_mean else 1)
-        total += weight * expect_product_of_sums(factors, M)
+    for a in range(power + 1):
+        for b in range(power - a + 1):
+            c = power - a - b  # a factors P2, b factors P1^2, c factors -1
+            weight = sp.factorial(power) / (sp.factorial(a) * sp.factorial(b) * sp.factorial(c))
+            factors = sq * a + pair * b + ([Z] if with_mean else [])
+            total += weight * w_sq**a * w_pair**b * (-1) ** c * expect_product_of_sums(factors, M)
+    if with_mean:
+        total /= M
     return sp.factor(sp.simplify(total))
-
-
-def _products(items, power):
-    if power == 0:
-        yield ()
-        return
-    for item in items:
-        for rest in _products(items, power - 1):
-            yield (item, *rest)
 
 
 def var_mu_B() -> sp.Expr:
@@ -113,8 +109,8 @@ def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     r""":math:`\mathbb E\sigma_B/\sigma_P` to :math:`O(M^{-\text{order}})` for any distribution:
     :math:`\mathbb E\sqrt{1+D}=\sum_k\binom{1/2}{k}\mathbb E D^k` with exact moments of
     :math:`D=\sigma_B^2/\sigma_P^2-1` (terms :math:`k\le 2\,\text{order}` suffice)."""
-    if order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    if order not in (1, 2, 3):
+        raise ValueError(f"order must be 1, 2 or 3, got {order!r}")
     d = _ddof(ddof)
     total = sum(
         sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d) for k in range(0, 2 * order + 1)

@@ -172,8 +172,8 @@ def statistics_checks(s: Stream, r: BatchNoiseResult) -> list[Check]:
                   EXACT + " (2(1 - E sigma_B), exchangeability)", samples=r.samples),
         ]
     else:
-        t1 = var_sigma_B_series(1)
-        theory, bound = _series_with_bound([t1, var_sigma_B_series(2) - t1], s.input, M)
+        t1, t2, t3 = (var_sigma_B_series(k) for k in (1, 2, 3))
+        theory, bound = _series_with_bound([t1, t2 - t1, t3 - t2], s.input, M)
         out.append(Check(f"Var sigma_B [{k}]", "1.3", theory, r.var_sigma_B.value, r.var_sigma_B.stderr, bound,
                          SERIES, samples=r.samples))
         out.append(_error_series_check(s, r))
