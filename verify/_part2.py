@@ -85,6 +85,9 @@ def linear_checks(N: int, alpha: float, point: dict[str, np.ndarray]) -> list[Ch
             if key not in point:
                 continue
             mean, se = _mean_se(point[key])
+            iterations = point.get(f"{key}_iterations")
+            if iterations is not None and np.any(np.asarray(iterations) < 0):
+                raise RuntimeError(f"{label} did not converge at alpha={alpha:g}: its check would be meaningless")
             out.append(Check(f"ts.{family}.alpha={alpha:g}", SECTION, exact, mean, se, 0.0 if family == "ls" else 1e-6,
                              f"{label} vs the exact finite-N inverse-Wishart mean; no approximation"
                              + ("" if family == "ls" else "; bias bound 1e-6 covers the GD stopping tolerance")
