@@ -54,7 +54,6 @@ def _expansion(centered: bool, ddof: int, moment: int = 2) -> dict[str, dict[int
     def trunc(p):
         return sp.Poly.from_dict({m: c for m, c in p.as_dict().items() if m[0] <= 2 * _MAX_ORDER}, *gens, domain=dom)
 
-    others = 1 / u - 1
     if centered:
         s0 = 1 + u * (n**2 - 1) - u**2 * n**2
         d = poly(u * t * b - u**2 * (2 * n * t * a + t**2 * a**2))
