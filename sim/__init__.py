@@ -9,6 +9,8 @@ from ._backend import cuda_status as cuda_status
 from ._backend import default_rng_for as default_rng_for
 from ._backend import get_xp as get_xp
 from ._streaming import Estimate as Estimate
+from .executor import Executor as Executor
+from .executor import make_executor as make_executor
 from .batch_noise import GLM as GLM
 from .batch_noise import BatchNoiseResult as BatchNoiseResult
 from .batch_noise import simulate_batch_noise as simulate_batch_noise
@@ -21,6 +23,6 @@ from .teacher_student import linear_point as linear_point
 from .teacher_student import samples_for as samples_for
 from .teacher_student import sweep as sweep
 
-__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "InputSampler", "ZetaFit", "array_namespace", "bn_point",
-           "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp", "linear_point", "samples_for",
-           "simulate_batch_noise", "sweep"]
+__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "Executor", "InputSampler", "ZetaFit", "array_namespace",
+           "bn_point", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp", "linear_point",
+           "make_executor", "samples_for", "simulate_batch_noise", "sweep"]

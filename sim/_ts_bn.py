@@ -1,8 +1,10 @@
 """The BN student of seed §2.3, ``phi = gamma (w^T x - mu_B)/sigma_B`` (beta = 0), trained by
-minibatch SGD; replicas (independent data sets) are batched into one tensor.
+minibatch SGD; replicas (teachers and initializations on one input matrix) are the columns of
+one weight matrix.
 
 Conventions (stated): ``sigma_B`` uses 1/M (as BN does), no epsilon; batches are consecutive
-slices of a fresh random permutation of the P samples every epoch (``P // M`` steps per epoch);
+slices of a fresh random permutation of the P samples every epoch, the same for all replicas
+(``P // M`` steps per epoch);
 loss ``(1/M) sum_B (phi - y)^2``.  Plain SGD on ``w`` and ``gamma`` with
 ``lr_w(t) = lr_w * (M/N) * s(t)`` and ``lr_gamma(t) = lr_gamma * s(t)``; ``s = 1`` for the first
 ``hold`` fraction of the steps, then a cosine decay to ``final_ratio`` (a converging schedule).
@@ -14,9 +16,12 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
+from scipy.linalg.blas import get_blas_funcs
 from tqdm import tqdm
 
 from ._backend import array_namespace, default_rng, to_numpy
@@ -64,65 +69,123 @@ class BNConfig:
 
 @dataclass(frozen=True)
 class BNState:
-    w: Any  # (R, N)
+    w: Any  # (N, R): one column per replica
     gamma: Any  # (R,)
 
 
-def bn_forward_backward(Xb: Any, yb: Any, w: Any, gamma: Any) -> tuple[Any, Any, Any]:
-    """Loss per replica and gradients for a batch ``Xb`` (R, M, N), ``yb`` (R, M)."""
-    xp = array_namespace(Xb)
-    h = xp.einsum("rmn,rn->rm", Xb, w)
-    mu = h.mean(axis=1, keepdims=True)
-    sigma = xp.sqrt(((h - mu) ** 2).mean(axis=1, keepdims=True))
-    n_hat = (h - mu) / sigma
-    resid = gamma[:, None] * n_hat - yb
-    loss = (resid**2).mean(axis=1)
-    d_phi = 2 * resid / Xb.shape[1]
-    grad_gamma = (d_phi * n_hat).sum(axis=1)
-    g = gamma[:, None] * d_phi
-    # BatchNorm backward: dh = (g - mean g - n_hat mean(g n_hat)) / sigma, means over the batch
-    dh = (g - g.mean(axis=1, keepdims=True) - n_hat * (g * n_hat).mean(axis=1, keepdims=True)) / sigma
-    grad_w = xp.einsum("rmn,rm->rn", Xb, dh)
-    return loss, grad_w, grad_gamma
+def bn_head(H: Any, Yb: Any, gamma: Any) -> tuple[Any, Any, Any]:
+    r"""Loss per replica, ``dL/dH`` and ``dL/d\gamma`` for pre-activations ``H`` (M, R) of one batch.
+
+    Forward: :math:`\hat n = (h - \mu_B)/\sigma_B`, :math:`L = \frac1M\sum_B(\gamma\hat n - y)^2`;
+    backward through BN: :math:`\partial_h L = (g - \bar g - \hat n\,\overline{g\hat n})/\sigma_B`
+    with :math:`g = \gamma\,\partial_\phi L` and bars the batch means.
+    """
+    M = H.shape[0]
+    centred = H - H.mean(axis=0)
+    inv_sigma = 1 / (centred * centred).mean(axis=0) ** 0.5
+    n_hat = centred * inv_sigma
+    resid = gamma * n_hat - Yb
+    loss = (resid * resid).mean(axis=0)
+    grad_gamma = (2 / M) * (resid * n_hat).sum(axis=0)
+    g = (2 / M) * gamma * resid
+    dH = (g - g.mean(axis=0) - n_hat * (g * n_hat).mean(axis=0)) * inv_sigma
+    return loss, dH, grad_gamma
 
 
-def train_bn(X: Any, y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
+def bn_forward_backward(Xb: Any, Yb: Any, W: Any, gamma: Any) -> tuple[Any, Any, Any]:
+    """Loss per replica and gradients for one batch ``Xb`` (M, N) shared by the replicas
+    (columns of ``Yb`` (M, R), ``W`` (N, R))."""
+    loss, dH, grad_gamma = bn_head(Xb @ W, Yb, gamma)
+    return loss, Xb.T @ dH, grad_gamma
+
+
+def train_bn(X: Any, Y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
              checkpoints: tuple[float, ...] = (1.0,), progress: bool | None = None) -> list[BNState]:
-    """Minibatch SGD of the BN student on ``R`` data sets at once (``X``: (R, P, N), ``y``: (R, P)).
+    """Minibatch SGD of ``R`` BN students on one input matrix ``X`` (P, N); replica ``r`` learns
+    the labels ``Y[:, r]`` (P, R) from its own initialization.
 
-    Returns the state at each fraction of the run in ``checkpoints`` (the last must be 1.0), so
-    the caller can see whether the test error still drifts at the end.
+    The replicas share the batch order, so each step reads its ``M`` rows of ``X`` once for all
+    of them and both products are matrix products (``(M, N) @ (N, R)``), not ``R`` vector ones.
+    Replicas that differ only in initialization repeat a column of ``Y``.  Returns the state at
+    each fraction of the run in ``checkpoints`` (the last must be 1.0), so the caller can see
+    whether the test error still drifts at the end.
     """
     xp = array_namespace(X)
-    R, P, N = X.shape
+    P, N = X.shape
+    if Y.ndim != 2 or Y.shape[0] != P:
+        raise ValueError(f"Y must have shape (P, R) = ({P}, R), got {tuple(Y.shape)}")
     if not checkpoints or checkpoints[-1] != 1.0 or any(not 0 < c <= 1 for c in checkpoints):
         raise ValueError(f"checkpoints must be fractions in (0, 1] ending with 1.0, got {checkpoints!r}")
+    R, M = Y.shape[1], config.M
     rng = default_rng(seed, xp)
-    w = rng.standard_normal((R, N), dtype=X.dtype) * (config.w_init / np.sqrt(N))
+    # drawn in float64 whatever X's precision, so float32 and float64 runs start from the same
+    # weights and see the same batch order
+    W = rng.standard_normal((N, R)) * (config.w_init / np.sqrt(N))
+    Wt = xp.ascontiguousarray(W.T, dtype=X.dtype)  # (R, N) rows: both products run at full BLAS speed
     gamma = xp.full(R, config.gamma_init, dtype=X.dtype)
     total = config.steps(P)
     marks = {max(1, int(round(c * total))) for c in checkpoints}
-    per_epoch = P // config.M
-    rows = xp.arange(R)[:, None]
+    per_epoch = P // M
+    batch = xp.empty((M, N), dtype=X.dtype)
+    gather = _row_gather(X, batch)
+    forward, update = _products(xp, R, X.dtype)
     order = None
     states = []
     show = sys.stderr.isatty() if progress is None else progress
-    for t in tqdm(range(total), desc=f"BN SGD P={P}", file=sys.stderr, disable=not show, leave=False):
+    for t in tqdm(range(total), desc=f"BN SGD P={P} R={R}", file=sys.stderr, disable=not show, leave=False):
         k = t % per_epoch
         if k == 0:
-            order = xp.argsort(rng.random((R, P)), axis=1)
-        idx = order[:, k * config.M:(k + 1) * config.M]
-        _, grad_w, grad_gamma = bn_forward_backward(X[rows, idx], y[rows, idx], w, gamma)
+            order = xp.argsort(rng.random(P))
+        idx = order[k * M:(k + 1) * M]
+        gather(idx)  # the one read of these M rows, shared by all replicas
+        _, dH, grad_gamma = bn_head(forward(batch, Wt), Y[idx], gamma)
         s = config.schedule(t, total)
-        w = w - (config.lr_w * config.M / N * s) * grad_w
-        gamma = gamma - (config.lr_gamma * s) * grad_gamma
+        dH *= X.dtype.type(config.lr_w * M / N * s)  # fold the step into the small factor
+        update(Wt, dH, batch)
+        gamma -= X.dtype.type(config.lr_gamma * s) * grad_gamma
         if t + 1 in marks:
-            states.append(BNState(w, gamma))
+            states.append(BNState(Wt.T.copy(), gamma.copy()))
     return states
 
 
+def _row_gather(X: Any, out: Any) -> Callable[[Any], None]:
+    """``out[:] = X[idx]``.  NumPy's default ``mode="raise"`` buffers ``out`` (28 % of a
+    one-replica step at N = 4096); the indices come from a permutation, so ``"clip"`` is exact."""
+    if array_namespace(X) is np:
+        return lambda idx: np.take(X, idx, axis=0, out=out, mode="clip")
+    return lambda idx: X.take(idx, axis=0, out=out)
+
+
+def _products(xp: ModuleType, R: int, dtype: Any) -> tuple[Callable[[Any, Any], Any], Callable[[Any, Any, Any], None]]:
+    """``(forward, update)``: ``forward(batch, Wt) = batch Wt^T`` and ``update(Wt, dH, batch)``:
+    ``Wt -= dH^T batch`` in place.
+
+    On NumPy with several replicas both go through SciPy's BLAS ``gemm``; the update with
+    ``beta = 1`` is then split over the cores like the product, instead of a product followed by
+    a single-threaded subtraction (25-30 % of a step at R = 128).  Both must use the same BLAS:
+    NumPy and SciPy each bring their own OpenBLAS, and alternating the two every step leaves
+    one's spinning threads fighting the other's (100x slower).  For one replica NumPy's
+    matrix-vector path is faster."""
+    if xp is np and R >= 8:
+        gemm = get_blas_funcs("gemm", dtype=dtype)
+
+        # every operand handed over as the Fortran-order view of a C-order array: no copies
+        def forward(batch, Wt):
+            return gemm(1.0, batch.T, Wt.T, trans_a=1)  # (M, R), Fortran order
+
+        def update(Wt, dH, batch):
+            # Wt (R, N) in C order is Wt^T (N, R) in Fortran order: Wt^T <- Wt^T - batch^T dH
+            gemm(-1.0, batch.T, dH, beta=1.0, c=Wt.T, overwrite_c=1)
+        return forward, update
+
+    def plain_update(Wt, dH, batch):
+        Wt -= dH.T @ batch
+    return (lambda batch, Wt: batch @ Wt.T), plain_update
+
+
 def bn_test_errors(state: BNState, X: Any, w_star: Any) -> dict[str, np.ndarray]:
-    """Exact test errors for ``x ~ N(0, I)`` from the effective weight.
+    """Exact test errors for ``x ~ N(0, I)`` from the effective weight, per replica (columns of
+    ``state.w`` and of the teachers ``w_star`` (N, R); ``X`` is the training set).
 
     ``population``: inference with the input distribution's statistics, ``mu_P = 0``,
     ``sigma_P = ||w||``, so ``v = gamma w/||w||`` and ``eps = ||v - w*||^2``.
@@ -131,14 +194,15 @@ def bn_test_errors(state: BNState, X: Any, w_star: Any) -> dict[str, np.ndarray]
     """
     xp = array_namespace(state.w)
     w, gamma = state.w, state.gamma
-    v_pop = gamma[:, None] * w / xp.linalg.norm(w, axis=1, keepdims=True)
-    h = xp.einsum("rpn,rn->rp", X, w)
-    mu_t, sigma_t = h.mean(axis=1), h.std(axis=1)
-    v_tr = gamma[:, None] * w / sigma_t[:, None]
+    norm = xp.linalg.norm(w, axis=0)
+    v_pop = gamma * w / norm
+    h = X @ w
+    mu_t, sigma_t = h.mean(axis=0), h.std(axis=0)
+    v_tr = gamma * w / sigma_t
     bias = gamma * mu_t / sigma_t
     return {
-        "population": to_numpy(((v_pop - w_star) ** 2).sum(axis=1)),
-        "train_stats": to_numpy(((v_tr - w_star) ** 2).sum(axis=1) + bias**2),
+        "population": to_numpy(((v_pop - w_star) ** 2).sum(axis=0)),
+        "train_stats": to_numpy(((v_tr - w_star) ** 2).sum(axis=0) + bias**2),
         "gamma": to_numpy(gamma),
-        "w_norm": to_numpy(xp.linalg.norm(w, axis=1)),
+        "w_norm": to_numpy(norm),
     }

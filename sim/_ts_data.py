@@ -1,4 +1,8 @@
-"""Teacher data for the teacher–student model (seed §2.1): ``y = w*^T x + eps``."""
+"""Teacher data for the teacher–student model (seed §2.1): ``y = w*^T x + eps``.
+
+One data set is one input matrix ``X`` shared by ``teachers`` independent teachers (their own
+``w*`` and label noise), so the solvers read ``X`` once for all of them.
+"""
 
 from __future__ import annotations
 
@@ -19,21 +23,40 @@ def child_seed(seed: np.random.SeedSequence, *keys: str | int) -> np.random.Seed
     return np.random.SeedSequence(seed.entropy, spawn_key=tuple(seed.spawn_key) + extra)
 
 
+def check_count(name: str, value: Any, low: int) -> None:
+    """ValueError unless ``value`` is an integer ``>= low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
 def check_size(N: int, P: int, delta: float) -> None:
     """ValueError naming the bad argument."""
-    for name, value, low in (("N", N, 2), ("P", P, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    check_count("N", N, 2)
+    check_count("P", P, 1)
     if not np.isfinite(delta) or delta < 0:
         raise ValueError(f"delta must be finite and >= 0, got {delta!r}")
 
 
 def teacher_data(N: int, P: int, delta: float, seed: np.random.SeedSequence, xp: ModuleType = np,
-                 dtype: str = "float64") -> tuple[Any, Any, Any]:
-    """``X`` (P, N) with N(0,1) entries, ``w*`` ~ N(0, I/N), ``y = X w* + delta * noise``."""
+                 dtype: str = "float64", teachers: int = 1) -> tuple[Any, Any, Any]:
+    r"""``X`` (P, N) with N(0,1) entries; per teacher ``t``: ``w*_t ~ N(0, I/N)`` and
+    ``y_t = X w*_t + \delta\,\xi_t`` — returned as columns of ``Y`` (P, T) and ``W*`` (N, T).
+
+    ``X`` comes from the stream ``seed/"inputs"`` and teacher ``t`` from ``seed/"teacher"/t``, so
+    adding teachers leaves the first ones unchanged; everything is drawn in float64 and rounded to
+    ``dtype``, so the data do not depend on it.
+    """
     check_size(N, P, delta)
-    rng = default_rng(seed, xp)
-    X = rng.standard_normal((P, N), dtype=dtype)
-    w_star = rng.standard_normal(N, dtype=dtype) / np.sqrt(N)
-    y = X @ w_star + delta * rng.standard_normal(P, dtype=dtype)
-    return X, y, w_star
+    check_count("teachers", teachers, 1)
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    X = default_rng(child_seed(seed, "inputs"), xp).standard_normal((P, N))
+    W_star = xp.empty((N, teachers))
+    noise = xp.empty((P, teachers))
+    for t in range(teachers):
+        rng = default_rng(child_seed(seed, "teacher", t), xp)
+        W_star[:, t] = rng.standard_normal(N) / np.sqrt(N)
+        noise[:, t] = rng.standard_normal(P)
+    Y = X @ W_star + delta * noise
+    # drawn in float64 and rounded: a float32 run sees the same data as a float64 one
+    return X.astype(dtype, copy=False), Y.astype(dtype, copy=False), W_star.astype(dtype, copy=False)

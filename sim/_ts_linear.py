@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,79 +12,96 @@ import numpy as np
 from ._backend import array_namespace, to_numpy
 
 
-def min_norm_least_squares(X: Any, y: Any) -> Any:
-    """``X^+ y`` by ``solve`` on the smaller Gram matrix: ``X^T (X X^T)^{-1} y`` (P < N) or
-    ``(X^T X)^{-1} X^T y`` (P >= N).  Never forms an inverse."""
+def min_norm_least_squares(X: Any, Y: Any) -> Any:
+    """``X^+ Y`` by ``solve`` on the smaller Gram matrix: ``X^T (X X^T)^{-1} Y`` (P < N) or
+    ``(X^T X)^{-1} X^T Y`` (P >= N), one factorization for every column of ``Y``.  Never forms
+    an inverse."""
     xp = array_namespace(X)
     P, N = X.shape
     if P < N:
-        return X.T @ xp.linalg.solve(X @ X.T, y)
-    return xp.linalg.solve(X.T @ X, X.T @ y)
+        return X.T @ xp.linalg.solve(X @ X.T, Y)
+    return xp.linalg.solve(X.T @ X, X.T @ Y)
 
 
-def _largest_eigenvalue(X: Any, iterations: int = 60) -> float:
-    """Power iteration for ``lambda_max(X^T X / P)`` (deterministic start)."""
-    xp = array_namespace(X)
-    v = xp.ones(X.shape[1], dtype=X.dtype) / np.sqrt(X.shape[1])
+def _normal_operator(X: Any) -> Callable[[Any], Any]:
+    """``V -> X^T X V / P``.  With ``P >= N`` through the Gram matrix, formed once: each call then
+    reads N^2 numbers instead of 2 P N (4x fewer at alpha = 2 for the iterative solvers)."""
+    P, N = X.shape
+    if P >= N:
+        gram = X.T @ X / P
+        return lambda V: gram @ V
+    return lambda V: X.T @ (X @ V) / P
+
+
+def _largest_eigenvalue(normal: Callable[[Any], Any], v: Any, iterations: int = 60) -> float:
+    """Power iteration for the largest eigenvalue of ``normal`` from the start ``v``."""
+    xp = array_namespace(v)
     value = 0.0
     for _ in range(iterations):
-        u = X.T @ (X @ v) / X.shape[0]
+        u = normal(v)
         value = float(xp.linalg.norm(u))
         v = u / value
     return value
 
 
+def _setup(X: Any, Y: Any) -> tuple[Callable[[Any], Any], Any, float]:
+    """The normal operator, ``X^T Y / P`` and the step ``1/(1.05 lambda_max)`` of both GD solvers."""
+    xp = array_namespace(X)
+    normal = _normal_operator(X)
+    start = xp.ones(X.shape[1], dtype=X.dtype) / np.sqrt(X.shape[1])  # deterministic
+    return normal, X.T @ Y / X.shape[0], 1.0 / (1.05 * _largest_eigenvalue(normal, start))
+
+
 @dataclass(frozen=True)
 class GDResult:
-    weights: Any
+    weights: Any  # (N, T)
     iterations: int
     converged: bool
 
 
-def gradient_descent_least_squares(X: Any, y: Any, *, tol: float = 1e-9, max_iter: int = 200_000) -> GDResult:
-    """Plain full-batch GD on ``(1/P)||X w - y||^2`` from ``w = 0`` with step ``1/lambda_max``.
+def gradient_descent_least_squares(X: Any, Y: Any, *, tol: float = 1e-9, max_iter: int = 200_000) -> GDResult:
+    """Plain full-batch GD on ``(1/P)||X w - y||^2`` from ``w = 0`` with step ``1/lambda_max``, for
+    every column of ``Y`` at once.
 
     From zero the iterate stays in the row space of ``X``, so it converges to ``X^+ y``.  Stops
-    when ``||grad|| <= tol * ||X^T y||/P``.
+    when every column has ``||grad|| <= tol * ||X^T y||/P``.
     """
     xp = array_namespace(X)
-    P = X.shape[0]
-    step = 1.0 / (1.05 * _largest_eigenvalue(X))
-    w = xp.zeros(X.shape[1], dtype=X.dtype)
-    target = tol * float(xp.linalg.norm(X.T @ y)) / P
+    normal, xty, step = _setup(X, Y)
+    W = xp.zeros((X.shape[1], Y.shape[1]), dtype=X.dtype)
+    target = tol * xp.linalg.norm(xty, axis=0)
     for it in range(1, max_iter + 1):
-        grad = X.T @ (X @ w - y) / P
-        if float(xp.linalg.norm(grad)) <= target:
-            return GDResult(w, it, True)
-        w = w - step * grad
-    return GDResult(w, max_iter, False)
+        grad = normal(W) - xty
+        if bool(xp.all(xp.linalg.norm(grad, axis=0) <= target)):
+            return GDResult(W, it, True)
+        W = W - step * grad
+    return GDResult(W, max_iter, False)
 
 
-def gradient_descent_weight_norm(X: Any, y: Any, *, tol: float = 1e-9, max_iter: int = 200_000) -> GDResult:
-    """WN without gamma decay: full-batch GD on ``(gamma, w)`` of ``phi = gamma w^T x/||w||``.
+def gradient_descent_weight_norm(X: Any, Y: Any, *, tol: float = 1e-9, max_iter: int = 200_000) -> GDResult:
+    """WN without gamma decay: full-batch GD on ``(gamma, w)`` of ``phi = gamma w^T x/||w||``, for
+    every column of ``Y`` at once.
 
     Initialization (stated): ``w_0 = X^T y / ||X^T y||`` (in the row space, so ``v = gamma w/||w||``
     stays there), ``gamma_0 = 0``.  Step ``1/lambda_max`` for ``gamma`` and ``||w||^2/lambda_max``
     for ``w`` (the scale-invariant step).  Returns ``v``; converges to ``X^+ y``.
     """
     xp = array_namespace(X)
-    P = X.shape[0]
-    step = 1.0 / (1.05 * _largest_eigenvalue(X))
-    xty = X.T @ y
-    w = xty / xp.linalg.norm(xty)
-    gamma = 0.0
-    target = tol * float(xp.linalg.norm(xty)) / P
+    normal, xty, step = _setup(X, Y)
+    W = xty / xp.linalg.norm(xty, axis=0)
+    gamma = xp.zeros(Y.shape[1], dtype=X.dtype)
+    target = tol * xp.linalg.norm(xty, axis=0)
     for it in range(1, max_iter + 1):
-        norm = float(xp.linalg.norm(w))
-        u = w / norm
-        grad_v = X.T @ (X @ (gamma * u) - y) / P
-        if float(xp.linalg.norm(grad_v)) <= target:
-            return GDResult(gamma * u, it, True)
-        grad_gamma = float(grad_v @ u)
-        grad_w = (gamma / norm) * (grad_v - grad_gamma * u)
-        gamma -= step * grad_gamma
-        w = w - step * norm**2 * grad_w
-    return GDResult(gamma * (w / xp.linalg.norm(w)), max_iter, False)
+        norm = xp.linalg.norm(W, axis=0)
+        U = W / norm
+        grad_v = normal(gamma * U) - xty
+        if bool(xp.all(xp.linalg.norm(grad_v, axis=0) <= target)):
+            return GDResult(gamma * U, it, True)
+        grad_gamma = (grad_v * U).sum(axis=0)
+        grad_W = (gamma / norm) * (grad_v - grad_gamma * U)
+        gamma = gamma - step * grad_gamma
+        W = W - step * norm**2 * grad_W
+    return GDResult(gamma * W / xp.linalg.norm(W, axis=0), max_iter, False)
 
 
 @dataclass(frozen=True)
@@ -91,18 +109,19 @@ class RidgeSpectrum:
     """One eigendecomposition of the smaller Gram matrix, enough for every zeta (ridge convention).
 
     ``eigenvalues`` are those of ``S = X^T X / N`` on the row space (``min(P, N)`` of them);
-    ``N - P`` further zeros when ``P < N``.  ``signal`` and ``cross`` are the projections that
-    turn ``||v(zeta) - w*||^2`` into a sum over modes.
+    ``N - P`` further zeros when ``P < N``.  ``signal`` and ``target`` are the projections that
+    turn ``||v(zeta) - w*||^2`` into a sum over modes, one column per teacher.
     """
 
     N: int
-    eigenvalues: Any
-    signal: Any  # b_k = (V^T X^T y / N)_k on the row space
-    target: Any  # (V^T w*)_k on the row space
-    w_star_sq: float
+    eigenvalues: Any  # (K,)
+    signal: Any  # (K, T): b_k = (V^T X^T y / N)_k on the row space
+    target: Any  # (K, T): (V^T w*)_k on the row space
+    w_star_sq: np.ndarray  # (T,)
 
     @classmethod
     def from_data(cls, X: Any, y: Any, w_star: Any) -> RidgeSpectrum:
+        """From ``X`` (P, N), labels ``y`` (P, T) and teachers ``w_star`` (N, T)."""
         xp = array_namespace(X)
         P, N = X.shape
         if P < N:
@@ -110,22 +129,22 @@ class RidgeSpectrum:
             lam = xp.clip(lam, 0, None)
             # right singular vectors V = X^T U / sqrt(N lam): b_k = sqrt(lam_k/N) (U^T y)_k
             root = xp.sqrt(lam * N)
-            signal = lam * (U.T @ y) / root
-            target = (U.T @ (X @ w_star)) / root
+            signal = (lam / root)[:, None] * (U.T @ y)
+            target = (U.T @ (X @ w_star)) / root[:, None]
         else:
             lam, V = xp.linalg.eigh(X.T @ X / N)
             lam = xp.clip(lam, 0, None)
             signal = V.T @ (X.T @ y) / N
             target = V.T @ w_star
-        return cls(N, lam, signal, target, float(w_star @ w_star))
+        return cls(N, lam, signal, target, np.asarray(to_numpy((w_star * w_star).sum(axis=0))))
 
     def errors(self, zetas: np.ndarray) -> np.ndarray:
-        """``||v(zeta) - w*||^2`` for every ``zeta > 0`` of the sweep (one row per zeta)."""
+        """``||v(zeta) - w*||^2`` (T, Z) for every teacher and every ``zeta > 0`` of the sweep."""
         xp = array_namespace(self.eigenvalues)
-        z = xp.asarray(np.asarray(zetas, dtype=float))[:, None]
-        coef = self.signal[None, :] / (self.eigenvalues[None, :] + z)
-        row = xp.sum(coef**2 - 2 * coef * self.target[None, :], axis=1)
-        return np.asarray(to_numpy(row)) + self.w_star_sq
+        z = xp.asarray(np.asarray(zetas, dtype=float))
+        coef = self.signal[None, :, :] / (self.eigenvalues[None, :, None] + z[:, None, None])
+        per_zeta = xp.sum(coef**2 - 2 * coef * self.target[None, :, :], axis=1)  # (Z, T)
+        return np.asarray(to_numpy(per_zeta)).T + self.w_star_sq[:, None]
 
     def stieltjes(self, zetas: np.ndarray) -> np.ndarray:
         """``(1/N) tr (S + zeta)^{-1}`` for every zeta (the finite-N G of seed §2.3)."""
@@ -153,7 +172,7 @@ class RidgeSpectrum:
         return 2 * self._per_mode(zetas, delta, 2) / self.N**2
 
 
-def effective_error(v: Any, w_star: Any) -> float:
-    """``eps_gen = ||v - w*||^2`` for ``x ~ N(0, I)``."""
-    d = v - w_star
-    return float(d @ d)
+def effective_error(V: Any, W_star: Any) -> np.ndarray:
+    """``eps_gen = ||v - w*||^2`` for ``x ~ N(0, I)``, per column of ``V`` and ``W_star`` (N, T)."""
+    D = V - W_star
+    return np.asarray(to_numpy((D * D).sum(axis=0)))

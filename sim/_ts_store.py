@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .executor import Executor
+
 
 class SweepStore:
     """Points of one sweep under ``directory``; ``config`` must be JSON-serialisable."""
@@ -55,17 +57,24 @@ class SweepStore:
 
 
 def run_points(keys: Iterable[str], compute: Callable[[str], tuple[dict, dict]],
-               store: SweepStore | None = None, *, progress: bool | None = None) -> dict[str, dict[str, np.ndarray]]:
-    """``compute(key) -> (arrays, meta)`` for every key not yet in ``store``; all points returned.
+               store: SweepStore | None = None, *, progress: bool | None = None,
+               executor: Executor | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """``compute(key) -> (arrays, meta)`` for every key not yet in ``store``, run by ``executor``
+    (default: in this process, in order); all points returned in the order of ``keys``.  Each point
+    is saved here as soon as it arrives, so an interrupted sweep resumes from the finished ones.
     A progress bar goes to stderr (``progress=None``: only on a TTY)."""
+    keys = list(dict.fromkeys(keys))
     out: dict[str, dict[str, np.ndarray]] = {}
-    show = sys.stderr.isatty() if progress is None else progress
-    for key in tqdm(list(keys), desc="sweep", file=sys.stderr, disable=not show, leave=False):
+    for key in keys:
         if store is not None and store.done(key):
             out[key] = store.load(key)[0]
-            continue
-        arrays, meta = compute(key)
-        if store is not None:
-            store.save(key, arrays, meta)
-        out[key] = {k: np.asarray(v) for k, v in arrays.items()}
-    return out
+    missing = [key for key in keys if key not in out]
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(total=len(keys), initial=len(keys) - len(missing), desc="sweep", file=sys.stderr,
+              disable=not show, leave=False) as bar:
+        for key, (arrays, meta) in (executor or Executor()).map_unordered(compute, missing):
+            if store is not None:
+                store.save(key, arrays, meta)
+            out[key] = {k: np.asarray(v) for k, v in arrays.items()}
+            bar.update()
+    return {key: out[key] for key in keys}

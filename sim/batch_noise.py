@@ -9,6 +9,7 @@ Runs stream in chunks of ``chunk_samples`` values, so memory stays bounded for 1
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from tqdm.auto import tqdm
 from theory import _symbols
 from theory._numeric import numeric_function
 
-from ._backend import backend_name, default_rng, get_xp
+from ._backend import backend_name, default_rng, get_xp, to_numpy
 from ._streaming import Estimate, RunningMean, RunningRatio, RunningVariance
 from .input_distributions import InputSampler
 
@@ -87,6 +88,50 @@ def _validate(M, samples, gamma, beta, ddof, chunk_samples):
         raise ValueError(f"chunk_samples must be >= M, got {chunk_samples!r}")
 
 
+def _row_sum(xp, a, weights=None):
+    """Sum of each row of ``a`` (times ``weights``): one pass, no temporary."""
+    return xp.einsum("ij->i", a) if weights is None else xp.einsum("ij,ij->i", a, weights)
+
+
+def _distinct(a):
+    """``a`` without its broadcast (stride-0) axes, which keep length 1: a constant curvature is
+    one value, not a chunk of copies."""
+    return a[tuple(slice(0, 1) if s == 0 else slice(None) for s in a.strides)]
+
+
+def _buffers(xp, batches: int, M: int, dtype: str, glm: bool) -> dict[str, Any]:
+    """Work arrays of the largest chunk, reused by every chunk (fresh chunk-sized temporaries
+    cost page faults on every chunk)."""
+    shape = (batches, M)
+    buf = {"d": xp.empty(shape, dtype=dtype), "d2": xp.empty(shape, dtype=dtype),
+           "slot": xp.empty(shape, dtype=xp.int8), "above": xp.empty(shape, dtype=bool),
+           "labels": xp.empty(batches * M, dtype=xp.intp),
+           "rows": xp.repeat(xp.arange(batches, dtype=xp.intp), M)}  # each value's batch
+    if glm:
+        buf.update(tmp=xp.empty(shape, dtype=dtype), h_hat=xp.empty(shape, dtype=dtype))
+    return buf
+
+
+def _bin_moments(xp, z, d2, edges: tuple[float, ...], buf: dict[str, Any]):
+    """Per bin ``[edges[k], edges[k+1])``, over the batches: the sums of ``a``, ``c``, ``a^2``,
+    ``c^2`` and ``a c`` (bins, 5), where ``a`` is a batch's sum of ``d2`` in the bin and ``c`` its
+    count.  One ``bincount`` over (bin, batch) labels replaces a mask per bin."""
+    b = z.shape[0]
+    slot, above, labels = buf["slot"], buf["above"], buf["labels"]  # slot: 0 below edges[0], k + 1 in bin k
+    slot.fill(0)
+    for e in edges:  # edges increase: the slot is the number of edges <= z
+        xp.greater_equal(z, e, out=above)
+        slot += above.view(xp.int8)
+    labels[...] = slot.ravel()
+    labels *= b
+    labels += buf["rows"]
+    size = b * (len(edges) + 1)
+    a = xp.bincount(labels, weights=d2.ravel(), minlength=size).reshape(-1, b)[1:-1]
+    c = xp.bincount(labels, minlength=size).reshape(-1, b)[1:-1].astype(xp.float64)
+    return xp.stack([a.sum(axis=1), c.sum(axis=1), (a * a).sum(axis=1), (c * c).sum(axis=1), (a * c).sum(axis=1)],
+                    axis=1)
+
+
 def simulate_batch_noise(
     M: int,
     *,
@@ -132,6 +177,8 @@ def simulate_batch_noise(
         for name, glm in glms.items()
     }
     edges = tuple(float(b) for b in bins)
+    if len(edges) < 2 or any(not lo < hi for lo, hi in itertools.pairwise(edges)) or len(edges) > 100:
+        raise ValueError(f"bins must be 2 to 100 increasing edges, got {bins!r}")
     per_chunk = max(chunk_samples // M, 1)
     batches_total = samples // M
     n_chunks = -(-batches_total // per_chunk)
@@ -145,6 +192,7 @@ def simulate_batch_noise(
     acc_first = {k: RunningMean() for k, f in funcs.items() if f[1] is not None}
     acc_gap = {k: RunningMean() for k, f in funcs.items() if f[2] is not None}
 
+    buffers = _buffers(xp, min(per_chunk, batches_total), M, dtype, bool(funcs))
     start = time.perf_counter()
     done = 0
     # progress: True always shows the bar, None only on a terminal (tqdm's disable=None), False never
@@ -155,42 +203,49 @@ def simulate_batch_noise(
         b = min(per_chunk, batches_total - done)
         done += b
         z = sampler.draw(rng, (b, M), dtype)
+        buf = {k: v[: b * M] if v.ndim == 1 else v[:b] for k, v in buffers.items()}
+        d, d2 = buf["d"], buf["d2"]
         if bias:
-            mu = z.mean(axis=1)
-            centred = z - mu[:, None]
+            mu = _row_sum(xp, z) / M
+            centred = xp.subtract(z, mu[:, None], out=d)
         else:
             mu = xp.zeros(b, dtype=z.dtype)
             centred = z
-        sigma = xp.sqrt((centred * centred).sum(axis=1) / (M - ddof))
-        d = centred / sigma[:, None] - z  # (h_hat - h_bar)/gamma
-        d2 = d * d
+        sigma = xp.sqrt(_row_sum(xp, centred, centred) / (M - ddof))
+        xp.divide(centred, sigma[:, None], out=d)
+        d -= z  # (h_hat - h_bar)/gamma
+        xp.multiply(d, d, out=d2)
         acc_mu.add(xp, mu * mu)
         acc_cov.add(xp, mu * sigma)
         acc_sigma_mean.add(xp, sigma)
         acc_sigma_var.add(xp, sigma)
-        acc_err.add(xp, d2.mean(axis=1))
-        for k, (lo, hi) in enumerate(zip(edges, edges[1:])):
-            mask = ((z >= lo) & (z < hi)).astype(z.dtype)
-            a_b = (mask * d2).sum(axis=1, dtype=xp.float64)
-            c_b = mask.sum(axis=1, dtype=xp.float64)
-            acc_bins[k].add_sums(b, float(a_b.sum()), float(c_b.sum()), float((a_b * a_b).sum()),
-                                 float((c_b * c_b).sum()), float((a_b * c_b).sum()))
+        acc_err.add(xp, _row_sum(xp, d2) / M)
+        for acc, row in zip(acc_bins, to_numpy(_bin_moments(xp, z, d2, edges, buf)).tolist()):
+            acc.add_sums(b, *row)
         if funcs:
-            h_bar = gamma * z + beta
-            diff = gamma * d
+            h_bar = z if (gamma, beta) == (1.0, 0.0) else gamma * z + beta
+            diff = d if gamma == 1.0 else gamma * d
+            tmp, h_hat = buf["tmp"], None
             for name, (d2a, g, A, misfit) in funcs.items():
                 curv = d2a(h_bar)
-                acc_second[name].add(xp, (0.5 * curv * d2).mean(axis=1))
+                acc_second[name].add(xp, 0.5 * _row_sum(xp, curv, d2) / M)
                 if g is None:
                     continue
-                y = g(h_bar) + xp.sqrt(xp.maximum(curv, 0)) * rng.standard_normal(z.shape, dtype=dtype)
+                g_bar = g(h_bar)
+                y = rng.standard_normal(z.shape, dtype=dtype)
+                c = _distinct(curv)
+                root = tmp[: c.shape[0], : c.shape[1]]
+                y *= xp.sqrt(xp.maximum(c, 0, out=root), out=root)
+                y += g_bar
                 if misfit is not None:
-                    y = y + misfit(z)
-                residual = g(h_bar) - y
-                acc_first[name].add(xp, (residual * diff).mean(axis=1) / gamma**2)
+                    y += misfit(z)
+                acc_first[name].add(xp, _row_sum(xp, xp.subtract(g_bar, y, out=tmp), diff) / M / gamma**2)
                 if A is not None:
-                    gap = A(h_bar + diff) - A(h_bar) - y * diff
-                    acc_gap[name].add(xp, gap.mean(axis=1) / gamma**2)
+                    h_hat = xp.add(h_bar, diff, out=buf["h_hat"]) if h_hat is None else h_hat
+                    gap = xp.subtract(A(h_hat), A(h_bar), out=tmp)
+                    y *= diff
+                    gap -= y
+                    acc_gap[name].add(xp, _row_sum(xp, gap) / M / gamma**2)
     seconds = time.perf_counter() - start
     return BatchNoiseResult(
         M=int(M), input=sampler.name, gamma=float(gamma), beta=float(beta), bias=bool(bias), ddof=int(ddof),

@@ -6,12 +6,16 @@
 * :func:`sweep` — either over a list of alpha, saved point by point (JSON + ``.npz``) and resumed.
 * :func:`fit_effective_zeta` — (e) the gamma decay that best explains a curve, with its interval.
 
-The data set of replica ``r`` at ``P`` samples is the same for every solver (keyed by ``P, r``),
-so the BN and ridge points at one alpha see identical data.
+Replicas come as ``datasets`` input matrices times ``teachers`` teachers on each matrix: the
+solvers read a matrix once for all its teachers (matrix products, one factorization).  Data set
+``g`` at ``P`` samples is the same for every solver (keyed by ``P, g``), so the BN and ridge
+points at one alpha see identical data.  Replicas on one matrix are not independent: standard
+errors must be computed over data sets (``dataset`` labels each replica).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +23,7 @@ import numpy as np
 
 from ._backend import backend_name, get_xp
 from ._ts_bn import BNConfig, bn_test_errors, train_bn
-from ._ts_data import check_size, child_seed, teacher_data
+from ._ts_data import check_count, check_size, child_seed, teacher_data
 from ._ts_fit import ZetaFit, fit_effective_zeta
 from ._ts_linear import (
     RidgeSpectrum,
@@ -29,6 +33,7 @@ from ._ts_linear import (
     min_norm_least_squares,
 )
 from ._ts_store import SweepStore, run_points
+from .executor import Executor
 
 __all__ = ["BNConfig", "ZetaFit", "bn_point", "fit_effective_zeta", "linear_point", "samples_for", "sweep"]
 
@@ -41,117 +46,171 @@ def samples_for(N: int, alpha: float) -> int:
     return max(1, int(round(alpha * N)))
 
 
-def _check_common(replicas: int, seed: np.random.SeedSequence) -> None:
-    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
-        raise ValueError(f"replicas must be an integer >= 1, got {replicas!r}")
+def _check_common(datasets: int, teachers: int, seed: np.random.SeedSequence) -> None:
+    check_count("datasets", datasets, 1)
+    check_count("teachers", teachers, 1)
     if not isinstance(seed, np.random.SeedSequence):
         raise ValueError(f"seed must be a numpy.random.SeedSequence, got {type(seed).__name__}")
 
 
-def linear_point(N: int, alpha: float, zetas=None, delta: float = 0.5, *, replicas: int,
-                 seed: np.random.SeedSequence, gd: bool = False, wn: bool = False,
-                 backend: str = "numpy", dtype: str = "float64") -> dict[str, np.ndarray]:
-    """Solvers (a), (b), (d) on ``replicas`` data sets at ``P = round(alpha N)``.
-
-    Returns ``ls`` (R,); unless ``zetas`` is None, ``ridge`` (R, Z) — ``||v - w*||^2`` at every
-    ridge-convention zeta —,
-    ``ridge_conditional`` (R, Z) — ``E[eps | X]`` (exact given the spectrum) —, ``ridge_variance`` (R, Z) —
-    ``Var[eps | X]``, exact —, ``stieltjes``
-    (R, Z) — ``(1/N) tr (S + zeta)^{-1}`` —, and when asked
-    ``gd``/``wn`` (R,) with their iteration counts.  ``ls`` is NaN when ``|P - N| <= 1``.
-    """
-    P = samples_for(N, alpha)
-    check_size(N, P, delta)
-    _check_common(replicas, seed)
+def _check_zetas(zetas) -> np.ndarray | None:
     z = None if zetas is None else np.asarray(zetas, dtype=float)
     if z is not None and (z.ndim != 1 or z.size == 0 or np.any(~np.isfinite(z)) or np.any(z <= 0)):
         raise ValueError(f"zetas must be None or a non-empty 1-D array of values > 0, got {zetas!r}")
-    xp = get_xp(backend)
-    out: dict[str, list] = {k: [] for k in ("ls", "ridge", "ridge_conditional", "ridge_variance", "stieltjes", "gd", "gd_iterations", "wn", "wn_iterations")}
-    for r in range(replicas):
-        X, y, w_star = teacher_data(N, P, delta, child_seed(seed, "data", P, r), xp, dtype)
-        out["ls"].append(effective_error(min_norm_least_squares(X, y), w_star) if abs(P - N) > 1 else np.nan)
-        if z is not None:
-            spectrum = RidgeSpectrum.from_data(X, y, w_star)
-            out["ridge"].append(spectrum.errors(z))
-            out["ridge_conditional"].append(spectrum.conditional_mean(z, delta))
-            out["ridge_variance"].append(spectrum.conditional_variance(z, delta))
-            out["stieltjes"].append(spectrum.stieltjes(z))
-        if gd:
-            res = gradient_descent_least_squares(X, y)
-            out["gd"].append(effective_error(res.weights, w_star))
-            out["gd_iterations"].append(res.iterations if res.converged else -1)
-        if wn:
-            res = gradient_descent_weight_norm(X, y)
-            out["wn"].append(effective_error(res.weights, w_star))
-            out["wn_iterations"].append(res.iterations if res.converged else -1)
-    arrays = {k: np.asarray(v, dtype=float) for k, v in out.items() if v}
-    if z is not None:
-        arrays["zetas"] = z
-    return arrays
+    return z
 
 
-def bn_point(N: int, alpha: float, delta: float = 0.5, *, replicas: int, seed: np.random.SeedSequence,
-             config: BNConfig = BNConfig(), backend: str = "numpy", dtype: str = "float64",
-             checkpoints: tuple[float, ...] = (0.5, 0.75, 1.0), progress: bool | None = None) -> dict[str, np.ndarray]:
-    """Solver (c): BN student, replicas batched, at ``P = round(alpha N)``.
+def _data(N: int, P: int, delta: float, seed: np.random.SeedSequence, dataset: int, teachers: int,
+          backend: str, dtype: str):
+    return teacher_data(N, P, delta, child_seed(seed, "data", P, dataset), get_xp(backend), dtype, teachers)
 
-    Returns, per replica, ``bn`` (population-statistics test error, the primary number),
-    ``bn_train_stats``, ``gamma``, ``w_norm`` at the end, and ``trajectory`` (C, R) of the
-    primary error at each checkpoint.
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Join per-data-set results: replica arrays along their replica axis, per-data-set rows stacked;
+    ``dataset`` labels each replica with its data set."""
+    out = {}
+    for key, first in parts[0].items():
+        if key in _SHARED:
+            out[key] = first
+        elif key in _PER_DATASET:
+            out[key] = np.stack([p[key] for p in parts])
+        else:
+            out[key] = np.concatenate([p[key] for p in parts], axis=_REPLICA_AXIS.get(key, 0))
+    return out
+
+
+_SHARED = {"zetas", "checkpoints"}
+_PER_DATASET = {"ridge_conditional", "ridge_variance", "stieltjes", "gd_iterations", "wn_iterations"}
+_REPLICA_AXIS = {"trajectory": 1}
+
+
+def _linear_dataset(N: int, alpha: float, zetas: np.ndarray | None, delta: float, dataset: int, teachers: int,
+                    seed: np.random.SeedSequence, gd: bool, wn: bool, backend: str, dtype: str) -> dict[str, np.ndarray]:
+    P = samples_for(N, alpha)
+    X, Y, W_star = _data(N, P, delta, seed, dataset, teachers, backend, dtype)
+    out = {"ls": effective_error(min_norm_least_squares(X, Y), W_star) if abs(P - N) > 1 else np.full(teachers, np.nan)}
+    if zetas is not None:
+        spectrum = RidgeSpectrum.from_data(X, Y, W_star)
+        out.update(ridge=spectrum.errors(zetas), ridge_conditional=spectrum.conditional_mean(zetas, delta),
+                   ridge_variance=spectrum.conditional_variance(zetas, delta), stieltjes=spectrum.stieltjes(zetas),
+                   zetas=zetas)
+    for name, wanted, solver in (("gd", gd, gradient_descent_least_squares), ("wn", wn, gradient_descent_weight_norm)):
+        if wanted:
+            res = solver(X, Y)
+            out[name] = effective_error(res.weights, W_star)
+            out[f"{name}_iterations"] = np.asarray(res.iterations if res.converged else -1)
+    out["dataset"] = np.full(teachers, dataset)
+    return out
+
+
+def linear_point(N: int, alpha: float, zetas=None, delta: float = 0.5, *, datasets: int, teachers: int = 1,
+                 seed: np.random.SeedSequence, gd: bool = False, wn: bool = False,
+                 backend: str = "numpy", dtype: str = "float64") -> dict[str, np.ndarray]:
+    """Solvers (a), (b), (d) on ``datasets`` input matrices with ``teachers`` teachers each, at
+    ``P = round(alpha N)``; ``R = datasets * teachers`` replicas, data set ``g`` holding replicas
+    ``g T ... g T + T - 1`` (``dataset`` (R,) says which).
+
+    Returns ``ls`` (R,); unless ``zetas`` is None, ``ridge`` (R, Z) — ``||v - w*||^2`` at every
+    ridge-convention zeta —, and per data set (G, Z): ``ridge_conditional`` — ``E[eps | X]``
+    (exact given the spectrum) —, ``ridge_variance`` — ``Var[eps | X]`` of one replica, exact —,
+    ``stieltjes`` — ``(1/N) tr (S + zeta)^{-1}``; when asked ``gd``/``wn`` (R,) with their
+    iteration counts (G,) (-1: not converged).  ``ls`` is NaN when ``|P - N| <= 1``.
     """
     P = samples_for(N, alpha)
     check_size(N, P, delta)
-    _check_common(replicas, seed)
-    xp = get_xp(backend)
-    data = [teacher_data(N, P, delta, child_seed(seed, "data", P, r), xp, dtype) for r in range(replicas)]
-    X = xp.stack([d[0] for d in data])
-    y = xp.stack([d[1] for d in data])
-    w_star = xp.stack([d[2] for d in data])
-    del data
-    states = train_bn(X, y, config, child_seed(seed, "bn", P, config.w_init, config.gamma_init),
+    _check_common(datasets, teachers, seed)
+    z = _check_zetas(zetas)
+    get_xp(backend)
+    return _concat([_linear_dataset(N, alpha, z, delta, g, teachers, seed, gd, wn, backend, dtype)
+                    for g in range(datasets)])
+
+
+def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int, seed: np.random.SeedSequence,
+                config: BNConfig, backend: str, dtype: str, checkpoints: tuple[float, ...],
+                progress: bool | None) -> dict[str, np.ndarray]:
+    P = samples_for(N, alpha)
+    X, Y, W_star = _data(N, P, delta, seed, dataset, teachers, backend, dtype)
+    states = train_bn(X, Y, config, child_seed(seed, "bn", P, dataset, config.w_init, config.gamma_init),
                       checkpoints=checkpoints, progress=progress)
-    final = bn_test_errors(states[-1], X, w_star)
+    final = bn_test_errors(states[-1], X, W_star)
     return {
         "bn": final["population"],
         "bn_train_stats": final["train_stats"],
         "gamma": final["gamma"],
         "w_norm": final["w_norm"],
-        "trajectory": np.stack([bn_test_errors(s, X, w_star)["population"] for s in states]),
+        "trajectory": np.stack([bn_test_errors(s, X, W_star)["population"] for s in states]),
         "checkpoints": np.asarray(checkpoints, dtype=float),
+        "dataset": np.full(teachers, dataset),
     }
 
 
-def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: np.random.SeedSequence, replicas: int,
-          delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False, wn: bool = False,
-          backend: str = "numpy", directory: str | Path | None = None,
-          progress: bool | None = None) -> dict[float, dict[str, np.ndarray]]:
-    """Every alpha of ``alphas`` for ``kind``; with ``directory`` each finished point is saved and a
-    rerun (after an interruption) computes only the missing ones."""
+def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teachers: int = 1,
+             seed: np.random.SeedSequence, config: BNConfig = BNConfig(), backend: str = "numpy",
+             dtype: str = "float64", checkpoints: tuple[float, ...] = (0.5, 0.75, 1.0),
+             progress: bool | None = None) -> dict[str, np.ndarray]:
+    """Solver (c): the BN student at ``P = round(alpha N)`` on ``datasets`` input matrices, the
+    ``teachers`` of one matrix trained together (one read of each batch for all of them).
+
+    Returns, per replica (R = datasets * teachers), ``bn`` (population-statistics test error, the
+    primary number), ``bn_train_stats``, ``gamma``, ``w_norm`` at the end, ``dataset``, and
+    ``trajectory`` (C, R) of the primary error at each checkpoint.
+    """
+    P = samples_for(N, alpha)
+    check_size(N, P, delta)
+    _check_common(datasets, teachers, seed)
+    config.steps(P)
+    get_xp(backend)
+    return _concat([_bn_dataset(N, alpha, delta, g, teachers, seed, config, backend, dtype, checkpoints, progress)
+                    for g in range(datasets)])
+
+
+def _sweep_task(kind: str, N: int, tasks: dict[str, tuple[float, int]], options: dict, key: str) -> tuple[dict, dict]:
+    """One (alpha, data set) of a sweep; module-level so that executors can ship it to workers."""
+    alpha, g = tasks[key]
+    if kind == "linear":
+        arrays = _linear_dataset(N, alpha, options["zetas"], options["delta"], g, options["teachers"],
+                                 options["seed"], options["gd"], options["wn"], options["backend"], options["dtype"])
+    else:
+        arrays = _bn_dataset(N, alpha, options["delta"], g, options["teachers"], options["seed"], options["config"],
+                             options["backend"], options["dtype"], (0.5, 0.75, 1.0), options["progress"])
+    return arrays, {"alpha": alpha, "P": samples_for(N, alpha), "dataset": g}
+
+
+def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: np.random.SeedSequence, datasets: int,
+          teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
+          wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
+          executor: Executor | None = None, progress: bool | None = None) -> dict[float, dict[str, np.ndarray]]:
+    """Every alpha of ``alphas`` for ``kind`` (the arrays of :func:`linear_point` / :func:`bn_point`).
+
+    The work is split into one task per (alpha, data set), run by ``executor`` (default: in this
+    process; see :func:`sim.executor.make_executor` for local processes and Dask).  With
+    ``directory`` each finished task is saved as it arrives and a rerun (after an interruption)
+    computes only the missing ones.  Results do not depend on the executor or on the order in
+    which tasks finish: every task draws from its own keyed stream.
+    """
     if kind not in ("linear", "bn"):
         raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")
-    _check_common(replicas, seed)
+    _check_common(datasets, teachers, seed)
     alpha_list = [float(a) for a in np.atleast_1d(np.asarray(alphas, dtype=float))]
-    for a in alpha_list:
-        samples_for(N, a)
     cfg = config or BNConfig()
+    for a in alpha_list:
+        P = samples_for(N, a)
+        check_size(N, P, delta)
+        if kind == "bn":
+            cfg.steps(P)
+    z = _check_zetas(zetas)
+    options = {"delta": delta, "teachers": teachers, "seed": seed, "zetas": z, "config": cfg, "gd": gd, "wn": wn,
+               "backend": backend_name(get_xp(backend)), "dtype": dtype,
+               # one bar per worker would garble the terminal: inner bars only in this process
+               "progress": progress if executor is None or executor.name == "serial" else False}
     settings = {
-        "kind": kind, "N": N, "delta": delta, "replicas": replicas, "backend": backend_name(get_xp(backend)),
+        "kind": kind, "N": N, "delta": delta, "teachers": teachers, "backend": options["backend"], "dtype": dtype,
         "seed_entropy": str(seed.entropy), "spawn_key": list(seed.spawn_key),
-        "zetas": None if zetas is None else [float(z) for z in np.asarray(zetas)],
+        "zetas": None if z is None else [float(v) for v in z],
         "bn": cfg.to_dict() if kind == "bn" else None, "gd": gd, "wn": wn,
     }
     store = SweepStore(directory, settings) if directory is not None else None
-    keys = {f"{kind}_alpha_{a:.6g}": a for a in alpha_list}
-
-    def compute(key: str) -> tuple[dict, dict]:
-        a = keys[key]
-        if kind == "linear":
-            arrays = linear_point(N, a, zetas, delta, replicas=replicas, seed=seed, gd=gd, wn=wn, backend=backend)
-        else:
-            arrays = bn_point(N, a, delta, replicas=replicas, seed=seed, config=cfg, backend=backend,
-                              progress=progress)
-        return arrays, {"alpha": a, "P": samples_for(N, a)}
-
-    done = run_points(keys, compute, store, progress=progress)
-    return {keys[k]: v for k, v in done.items()}
+    tasks = {f"{kind}_alpha_{a:.6g}_data_{g}": (a, g) for a in alpha_list for g in range(datasets)}
+    done = run_points(tasks, partial(_sweep_task, kind, N, tasks, options), store, executor=executor,
+                      progress=progress)
+    return {a: _concat([done[k] for k, (b, _) in tasks.items() if b == a]) for a in alpha_list}

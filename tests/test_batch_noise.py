@@ -51,6 +51,7 @@ def test_glm_terms_present():
     ({"M": 1}, "M"), ({"M": 3.5}, "M"), ({"samples": 3}, "samples"), ({"gamma": 0.0}, "gamma"),
     ({"ddof": 2}, "ddof"), ({"input": "cauchy"}, "input"), ({"dtype": "float16"}, "dtype"),
     ({"backend": "tpu"}, "backend"), ({"input": [1.0, 1.0]}, "input"), ({"chunk_samples": 2}, "chunk_samples"),
+    ({"bins": (1.0, 0.0)}, "bins"), ({"bins": (0.0,)}, "bins"),
 ])
 def test_bad_input(kwargs, word):
     with pytest.raises(ValueError, match=word):

@@ -64,7 +64,7 @@ def test_figure_and_arrays(quick):
     path = root / "figures" / "teacher_student.png"
     assert result.figures == [str(path)]
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
-    assert result.arrays["ts_bn_eps"].shape == (len(result.arrays["ts_bn_alpha"]), 4)
+    assert result.arrays["ts_bn_eps"].shape == (len(result.arrays["ts_bn_alpha"]), 16)  # 4 data sets x 4 teachers
     fits = result.info["part2"]["fits"]
     assert fits["loss"]["lower"] <= fits["loss"]["zeta"] <= fits["loss"]["upper"]
 

@@ -11,6 +11,7 @@ tests check it against the exact Gaussian values).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import mpmath
@@ -18,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from sim import GLM, BatchNoiseResult, simulate_batch_noise
+from sim.executor import Executor
 from theory import (
     INPUT_FAMILIES,
     NAMED_ACTIVATIONS,
@@ -228,14 +230,17 @@ def gamma_decay_checks(s: Stream, r: BatchNoiseResult) -> list[Check]:
     return out
 
 
-def run(ctx: RunContext, figures_dir: Path) -> PartResult:
-    """Every Part-1 check, the claims of the seed's Part 1, and the Part-1 figures."""
+def run(ctx: RunContext, figures_dir: Path, *, executor: Executor | None = None) -> PartResult:
+    """Every Part-1 check, the claims of the seed's Part 1, and the Part-1 figures; the Monte-Carlo
+    streams (independent, each with its own keyed seed) run on ``executor`` (default: here)."""
     from . import _claims_part1, _figures_part1  # noqa: PLC0415 - keep import of matplotlib lazy
 
     result = PartResult()
     sims: dict[str, tuple[Stream, BatchNoiseResult]] = {}
-    for s in streams(ctx):
-        r = run_stream(ctx, s)
+    todo = streams(ctx)
+    done = dict((executor or Executor()).map_unordered(partial(run_stream, ctx), todo))
+    for s in todo:
+        r = done[s]
         sims[s.key] = (s, r)
         result.checks += statistics_checks(s, r) + gamma_decay_checks(s, r)
         if (s.input, s.M, s.bias, s.gamma) in (("gaussian", 32, True, 1.0), ("exponential", 128, True, 1.0)):

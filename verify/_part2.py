@@ -17,6 +17,7 @@ import numpy as np
 import sympy as sp
 from scipy import stats
 
+from sim.executor import Executor
 from sim.teacher_student import BNConfig, fit_effective_zeta, samples_for, sweep
 from theory import teacher_student as ts
 
@@ -38,13 +39,17 @@ PLANTED = {"ls": 0.20, "gd": 0.20, "wn0": 0.20, "ridge_solver": 0.20, "ridge_mp"
 
 
 def _size(ctx: RunContext) -> dict:
+    """Replicas are ``*_datasets`` input matrices times ``*_teachers`` teachers on each (the solvers
+    read a matrix once for all its teachers); standard errors are taken over data sets."""
     return ctx.pick(
-        dict(N=256, lin_reps=48, bn_reps=4, lin_alphas=(0.25, 0.5, 1.0, 2.0, 4.0),
-             bn_alphas=(0.25, 0.5, 1.0, 2.0, 4.0), gd_alphas=(0.5, 2.0), epochs=240, min_steps=2000),
-        dict(N=512, lin_reps=32, bn_reps=4, lin_alphas=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0),
+        dict(N=256, lin_datasets=48, lin_teachers=2, bn_datasets=4, bn_teachers=4,
+             lin_alphas=(0.25, 0.5, 1.0, 2.0, 4.0), bn_alphas=(0.25, 0.5, 1.0, 2.0, 4.0), gd_alphas=(0.5, 2.0),
+             epochs=240, min_steps=2000),
+        dict(N=512, lin_datasets=32, lin_teachers=4, bn_datasets=4, bn_teachers=4,
+             lin_alphas=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0),
              bn_alphas=(0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), gd_alphas=(0.5, 2.0), epochs=480,
              min_steps=4000),
-        dict(N=4096, lin_reps=6, bn_reps=4, lin_alphas=(0.5, 1.0, 2.0, 4.0),
+        dict(N=4096, lin_datasets=6, lin_teachers=8, bn_datasets=4, bn_teachers=8, lin_alphas=(0.5, 1.0, 2.0, 4.0),
              bn_alphas=(0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0), gd_alphas=(0.5, 2.0), epochs=480,
              min_steps=4000),
     )
@@ -59,9 +64,22 @@ def panel_zetas() -> np.ndarray:
     return np.unique(np.concatenate([np.geomspace(1e-3, 10, 17), check_zetas()]))
 
 
-def _mean_se(values: np.ndarray) -> tuple[float, float]:
+def _mean_se(values: np.ndarray, dataset: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean and standard error over independent units: the values themselves, or, with ``dataset``
+    labels, the per-data-set means (replicas sharing an input matrix are correlated through it)."""
     values = np.asarray(values, dtype=float)
+    if dataset is not None:
+        values = np.array([values[dataset == g].mean() for g in np.unique(dataset)])
     return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
+
+
+def _replica_mean_se(point: dict[str, np.ndarray], key: str) -> tuple[float, float]:
+    return _mean_se(point[key], point["dataset"])
+
+
+def _units(point: dict[str, np.ndarray]) -> int:
+    """Number of independent data sets behind a point."""
+    return int(np.unique(point["dataset"]).size)
 
 
 def student_k(samples: int) -> float:
@@ -84,21 +102,23 @@ def linear_checks(N: int, alpha: float, point: dict[str, np.ndarray]) -> list[Ch
             key = "wn" if family == "wn0" else family
             if key not in point:
                 continue
-            mean, se = _mean_se(point[key])
+            mean, se = _replica_mean_se(point, key)
             iterations = point.get(f"{key}_iterations")
             if iterations is not None and np.any(np.asarray(iterations) < 0):
                 raise RuntimeError(f"{label} did not converge at alpha={alpha:g}: its check would be meaningless")
             out.append(Check(f"ts.{family}.alpha={alpha:g}", SECTION, exact, mean, se, 0.0 if family == "ls" else 1e-6,
                              f"{label} vs the exact finite-N inverse-Wishart mean; no approximation"
                              + ("" if family == "ls" else "; bias bound 1e-6 covers the GD stopping tolerance")
-                             + "; k: Student-t for an SE from few replicas",
-                             k=student_k(point[key].size), samples=int(point[key].size)))
+                             + "; SE over data sets (teachers on one X averaged first), k: Student-t for few of them",
+                             k=student_k(_units(point)), samples=int(point[key].size)))
     for j, zeta in enumerate(point.get("zetas", ())):
         if not np.any(np.isclose(zeta, check_zetas())):
             continue
-        reps = point["ridge"].shape[0]
+        reps, units = point["ridge"].shape[0], _units(point)
         cond_mean, cond_se = _mean_se(point["ridge_conditional"][:, j])
-        exact_se = math.sqrt(float(point["ridge_variance"][:, j].sum())) / reps
+        # replicas are independent given their X (own w*, own noise): Var of the mean is
+        # sum_r Var[eps_r | X_r] / R^2, each data set's variance counted once per teacher
+        exact_se = math.sqrt(float(point["ridge_variance"][:, j].sum()) * reps / units) / reps
         out.append(Check(f"ts.ridge_solver.alpha={alpha:g}.zeta={zeta:.4g}", SECTION, cond_mean,
                          float(point["ridge"][:, j].mean()), exact_se, 0.0,
                          "ridge from one eigendecomposition vs its exact mean over w*, noise given X; "
@@ -109,7 +129,7 @@ def linear_checks(N: int, alpha: float, point: dict[str, np.ndarray]) -> list[Ch
                          REMAINDER * abs(corr) / N**2,
                          "E[eps|X] over data sets vs Marchenko-Pastur eps_wn + c/N (Bai-Silverstein); "
                          f"bias bound {REMAINDER:g}|c|/N^2 for the O(N^-2) remainder (measured at N = 64); "
-                         "k: Student-t for an SE from few replicas", k=student_k(reps), samples=reps))
+                         "SE over data sets, k: Student-t for few of them", k=student_k(units), samples=units))
     return out
 
 
@@ -136,8 +156,8 @@ def formula_claims(N: int, lin: dict[float, dict[str, np.ndarray]]) -> list[Clai
     claims = []
     a_lo = min(a for a in lin if a < 0.9)
     a_hi = max(a for a in lin if a > 1.1)
-    lo_sim, lo_se = _mean_se(lin[a_lo]["ls"])
-    hi_sim, hi_se = _mean_se(lin[a_hi]["ls"])
+    lo_sim, lo_se = _replica_mean_se(lin[a_lo], "ls")
+    hi_sim, hi_se = _replica_mean_se(lin[a_hi], "ls")
     exact_lo = ts.sgd_error_finite(N, samples_for(N, a_lo), DELTA)
     exact_hi = ts.sgd_error_finite(N, samples_for(N, a_hi), DELTA)
     same_lo = sp.simplify(printed["sgd_below"] - below) == 0
@@ -175,7 +195,7 @@ def formula_claims(N: int, lin: dict[float, dict[str, np.ndarray]]) -> list[Clai
     # eps_wn structure: identity with a generic G, and the ridge solver at the seed's zeta
     zeta_e = 1 / (2 * M)
     j = int(np.argmin(np.abs(lin[a_hi]["zetas"] - zeta_e)))
-    e_sim, e_se = _mean_se(lin[a_hi]["ridge"][:, j])
+    e_sim, e_se = _mean_se(lin[a_hi]["ridge"][:, j], lin[a_hi]["dataset"])
     e_fin = float(ts.wn_error_finite(a_hi, zeta_e, DELTA, N))
     claims.append(Claim(
         "seed.2.3.eps_wn", SECTION, r"\epsilon^{wn}_{gen}=\delta^2\partial_\zeta(\zeta G)-\zeta^2\partial_\zeta G",
@@ -212,14 +232,14 @@ def converged(point: dict[str, np.ndarray], half: dict[str, np.ndarray]) -> bool
     """Training-length check: halving the epochs (same data, same SGD stream) moves the mean BN error
     by less than one standard error of that mean over seeds, so the remaining drift is below noise."""
     change = float(np.mean(point["bn"] - half["bn"]))
-    return abs(change) <= _mean_se(point["bn"])[1]
+    return abs(change) <= _replica_mean_se(point, "bn")[1]
 
 
 def bn_claims(N: int, bn: dict[float, dict[str, np.ndarray]], fits: dict,
               bn_init: dict[float, dict[str, np.ndarray]], bn_half: dict[float, dict[str, np.ndarray]]) -> list[Claim]:
     alphas = np.array(sorted(bn))
     means = np.array([bn[a]["bn"].mean() for a in alphas])
-    ses = np.array([_mean_se(bn[a]["bn"])[1] for a in alphas])
+    ses = np.array([_replica_mean_se(bn[a], "bn")[1] for a in alphas])
     seed_zeta = 1 / (2 * M)
     theory = np.array([float(ts.wn_error_finite(a, seed_zeta, DELTA, N)) for a in alphas])
     z = (means - theory) / ses
@@ -228,17 +248,18 @@ def bn_claims(N: int, bn: dict[float, dict[str, np.ndarray]], fits: dict,
     bad = alphas[np.abs(z) > K_DEFAULT]
     moving = ", ".join(f"{a:g} ({bn_half[a]['bn'].mean():.4f} -> {bn[a]['bn'].mean():.4f})"
                        for a in alphas if not converged(bn[a], bn_half[a]))
-    init = "; ".join(f"alpha={a:g}: w_init=0.1 gives {bn_init[a]['bn'].mean():.4f}+-{_mean_se(bn_init[a]['bn'])[1]:.4f}"
+    init = "; ".join(f"alpha={a:g}: w_init=0.1 gives {bn_init[a]['bn'].mean():.4f}+-{_replica_mean_se(bn_init[a], 'bn')[1]:.4f}"
                      f" vs w_init=1 {bn[a]['bn'].mean():.4f}" for a in sorted(bn_init) if a in bn)
     explain = "; ".join(
         f"alpha={a:g}: PN-with-training-statistics prediction {float(ts.bn_interpolation_error(a, ts.bn_equivalent_zeta(M), DELTA)):.4f}"
-        f" (zeta_L=3/(2M)) vs BN from w_init=0.1 {bn_init[a]['bn'].mean():.4f}+-{_mean_se(bn_init[a]['bn'])[1]:.4f}"
+        f" (zeta_L=3/(2M)) vs BN from w_init=0.1 {bn_init[a]['bn'].mean():.4f}+-{_replica_mean_se(bn_init[a], 'bn')[1]:.4f}"
         for a in sorted(bn_init) if a < 1)
     match = Claim(
         "seed.2.3.bn_matches_wn", SECTION,
         r"BN (M=32, SGD) matches \epsilon^{wn}_{gen} at \zeta=1/(2M) (seed's G convention)",
         "compared point by point, finite-N ridge theory, |z| <= 4.5", "confirmed" if bad.size == 0 else "contradicted",
-        f"N={N}, {bn[alphas[0]]['bn'].size} seeds: {rows}. Not converged (halving the epochs moves the error "
+        f"N={N}, {_units(bn[alphas[0]])} data sets x {bn[alphas[0]]['bn'].size // _units(bn[alphas[0]])} teachers "
+        f"(SE over data sets): {rows}. Not converged (halving the epochs moves the error "
         f"by more than 1 SE; half -> full): {moving or 'none'}. Initialization: {init}. For alpha<1: with P<N the training-set "
         f"normalisation lets BN interpolate, so BN learns the least-squares direction rescaled to |gamma|, "
         f"not ridge: {explain}. Caution: a paired review at N=256 found BN's direction closer to the "
@@ -314,9 +335,9 @@ def draw_figure(path: Path, N: int, bn: dict[float, dict[str, np.ndarray]], pane
               label=r"BN predicted for $\alpha<1$: PN (training statistics) + $\gamma$ decay, $w_0\to0$")
     alphas = np.array(sorted(bn))
     mean = np.array([bn[a]["bn"].mean() for a in alphas])
-    se = np.array([_mean_se(bn[a]["bn"])[1] for a in alphas])
+    se = np.array([_replica_mean_se(bn[a], "bn")[1] for a in alphas])
     left.errorbar(alphas, mean, yerr=se, fmt="s", color="k", capsize=3,
-                  label=f"BN, M={M}, N={N}, {bn[alphas[0]]['bn'].size} seeds ($\\sigma_P=\\|w\\|$)")
+                  label=f"BN, M={M}, N={N}, {bn[alphas[0]]['bn'].size} replicas ($\\sigma_P=\\|w\\|$)")
     tr = np.array([bn[a]["bn_train_stats"].mean() for a in alphas])
     left.plot(alphas, tr, "s", mfc="none", color="k", alpha=0.6, label="BN, training-set statistics at test")
     left.set(xlabel=r"$\alpha=P/N$", ylabel=r"$\epsilon_{gen}$", ylim=(0, 2.0), xlim=(0, 4.1),
@@ -326,7 +347,7 @@ def draw_figure(path: Path, N: int, bn: dict[float, dict[str, np.ndarray]], pane
     fine = np.geomspace(zetas.min(), zetas.max(), 200)
     right.semilogx(fine, ts.wn_error(panel_alpha, fine, DELTA), color="tab:red", label=r"WN+$\gamma$ decay theory")
     m_cond = panel["ridge"].mean(axis=0)
-    s_cond = panel["ridge"].std(axis=0, ddof=1) / math.sqrt(panel["ridge"].shape[0])
+    s_cond = np.array([_mean_se(col, panel["dataset"])[1] for col in panel["ridge"].T])
     right.errorbar(zetas, m_cond, yerr=s_cond, fmt="o", ms=3, color="tab:red", label=f"ridge solver, N={N}")
     one = min(alphas, key=lambda a: abs(a - panel_alpha))
     b_m, b_s = mean[alphas == one][0], se[alphas == one][0]
@@ -345,8 +366,10 @@ def draw_figure(path: Path, N: int, bn: dict[float, dict[str, np.ndarray]], pane
 
 
 # ----------------------------------------------------------------------------- entry point
-def run(ctx: RunContext, figures_dir: Path, *, progress: bool | None = None) -> PartResult:
-    """Part 2: checks of (a), (b), (d), the seed's formulas and BN claims, and the figure."""
+def run(ctx: RunContext, figures_dir: Path, *, executor: Executor | None = None,
+        progress: bool | None = None) -> PartResult:
+    """Part 2: checks of (a), (b), (d), the seed's formulas and BN claims, and the figure; the
+    sweeps' tasks (alpha x data set) run on ``executor`` (default: here)."""
     size = _size(ctx)
     N = size["N"]
     seed = ctx.seed_sequence("part2.teacher_student")
@@ -354,19 +377,22 @@ def run(ctx: RunContext, figures_dir: Path, *, progress: bool | None = None) -> 
     wall = time.perf_counter()
     results_dir = None if ctx.results_dir is None else Path(ctx.results_dir) / "part2"
     store = (lambda name: None) if results_dir is None else (lambda name: results_dir / name)
-    lin = sweep("linear", N, size["lin_alphas"], seed=seed, replicas=size["lin_reps"], delta=DELTA,
-                zetas=panel_zetas(), backend=ctx.backend, directory=store("linear"), progress=progress)
-    gd_pts = sweep("linear", N, size["gd_alphas"], seed=seed, replicas=size["lin_reps"], delta=DELTA,
-                   gd=True, wn=True, backend=ctx.backend, directory=store("gd"), progress=progress)
+    lin_kw = dict(seed=seed, datasets=size["lin_datasets"], teachers=size["lin_teachers"], delta=DELTA,
+                  backend=ctx.backend, progress=progress)  # linear algebra stays float64: exact checks
+    bn_kw = dict(seed=seed, datasets=size["bn_datasets"], teachers=size["bn_teachers"], delta=DELTA,
+                 backend=ctx.backend, dtype=ctx.dtype, progress=progress)
     config = BNConfig(M=M, epochs=size["epochs"], min_steps=size["min_steps"])
     half = BNConfig(M=M, epochs=size["epochs"] // 2, min_steps=size["min_steps"] // 2)
-    bn = sweep("bn", N, size["bn_alphas"], seed=seed, replicas=size["bn_reps"], delta=DELTA, config=config,
-               backend=ctx.backend, directory=store("bn"), progress=progress)
-    bn_half = sweep("bn", N, size["bn_alphas"], seed=seed, replicas=size["bn_reps"], delta=DELTA, config=half,
-                    backend=ctx.backend, directory=store("bn_half"), progress=progress)
     small_init = BNConfig(M=M, epochs=size["epochs"], min_steps=size["min_steps"], w_init=0.1)
-    bn_init = sweep("bn", N, (0.5, 2.0), seed=seed, replicas=size["bn_reps"], delta=DELTA, config=small_init,
-                    backend=ctx.backend, directory=store("bn_init"), progress=progress)
+    lin = sweep("linear", N, size["lin_alphas"], zetas=panel_zetas(), directory=store("linear"),
+                executor=executor, **lin_kw)
+    gd_pts = sweep("linear", N, size["gd_alphas"], gd=True, wn=True, directory=store("gd"), executor=executor,
+                   **lin_kw)
+    bn = sweep("bn", N, size["bn_alphas"], config=config, directory=store("bn"), executor=executor, **bn_kw)
+    bn_half = sweep("bn", N, size["bn_alphas"], config=half, directory=store("bn_half"), executor=executor,
+                    **bn_kw)
+    bn_init = sweep("bn", N, (0.5, 2.0), config=small_init, directory=store("bn_init"), executor=executor,
+                    **bn_kw)
     result = PartResult()
     for a, point in lin.items():
         result.checks += linear_checks(N, a, point)
@@ -376,7 +402,7 @@ def run(ctx: RunContext, figures_dir: Path, *, progress: bool | None = None) -> 
     if above.size < 2:  # too few converged points: fit all alpha > 1 and say so in the claim
         above = np.array([a for a in sorted(bn) if a > 1])
     fits = {conv: fit_effective_zeta(above, [bn[a]["bn"].mean() for a in above],
-                                     [_mean_se(bn[a]["bn"])[1] for a in above], DELTA, convention=conv, N=N)
+                                     [_replica_mean_se(bn[a], "bn")[1] for a in above], DELTA, convention=conv, N=N)
             for conv in ("loss", "ridge")}
     fits["alphas"] = [float(a) for a in above]
     panel_alpha = 1.0 if 1.0 in lin else min(lin, key=lambda a: abs(a - 1))

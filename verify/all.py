@@ -15,14 +15,18 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from ._cli import Parser, atomic_write, run_main
+from ._cli import Parser, atomic_write, int_in, run_main
 from ._part import PartResult
 from .context import RunContext
+
+if TYPE_CHECKING:
+    from sim.executor import Executor
 
 PARTS: tuple[str, ...] = ("verify._part1", "verify._part2")
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,22 +39,18 @@ def build_parser() -> Parser:
     size.add_argument("--full", action="store_const", const="full", dest="mode", help="paper scale (N = 4096, 2^26 MC samples)")
     p.add_argument("--backend", choices=("auto", "numpy", "cupy"), default="numpy")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    p.add_argument("--seed", type=_seed, default=20190506, help="root seed (a non-negative integer)")
+    p.add_argument("--seed", type=int_in(0, 2**63 - 1), default=20190506, help="root seed (a non-negative integer)")
     p.add_argument("--report", type=Path, default=ROOT / "results" / "report.json", help="JSON report path (.npz beside it)")
     p.add_argument("--figures", type=Path, default=ROOT / "figures", help="folder for the figures")
     p.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
+    p.add_argument("--executor", choices=("serial", "process", "dask"), default="process",
+                   help="where the teacher-student sweeps run: this process, local worker processes (default), "
+                        "or a Dask cluster; results are the same")
+    p.add_argument("--workers", type=int_in(1, 4096), default=None, help="worker processes (default: one per core)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (with --executor dask; default: a LocalCluster on this machine)")
     p.set_defaults(mode="default")
     return p
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"--seed must be a non-negative integer, got {text!r}") from None
-    if value < 0 or value >= 2**63:
-        raise ValueError(f"--seed must be in [0, 2^63), got {text!r}")
-    return value
 
 
 def _versions() -> dict[str, str]:
@@ -92,6 +92,19 @@ def _check_paths(report: Path, figures: Path) -> None:
         raise ValueError(f"--figures is not a folder: {str(figures)!r}")
 
 
+def _run_part(name: str, ctx: RunContext, figures: Path, executor: Executor, total: PartResult,
+              timings: dict) -> None:
+    t0 = time.perf_counter()
+    part = importlib.import_module(name).run(ctx, figures, executor=executor)
+    timings[name] = time.perf_counter() - t0
+    total.checks += part.checks
+    total.claims += part.claims
+    total.figures += part.figures
+    total.arrays.update(part.arrays)
+    total.info[name] = part.info
+    print(f"{name}: {len(part.checks)} checks, {len(part.claims)} claims in {timings[name]:.1f} s", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -102,23 +115,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sim import get_xp  # noqa: PLC0415
 
     from sim._backend import backend_name  # noqa: PLC0415
+    from sim.executor import make_executor  # noqa: PLC0415
 
     backend = backend_name(get_xp(args.backend))  # resolves 'auto'; raises ValueError for a missing cupy
+    if args.scheduler is not None and args.executor != "dask":
+        raise ValueError("--scheduler needs --executor dask")
     ctx = RunContext(mode=args.mode, backend=backend, seed=args.seed, dtype=args.dtype,
                      results_dir=str(args.report.parent / f"sweeps-{args.mode}-{backend}-{args.dtype}-seed{args.seed}"))
     total = PartResult()
     timings = {}
     start = time.perf_counter()
-    for name in parts:
-        t0 = time.perf_counter()
-        part = importlib.import_module(name).run(ctx, args.figures)
-        timings[name] = time.perf_counter() - t0
-        total.checks += part.checks
-        total.claims += part.claims
-        total.figures += part.figures
-        total.arrays.update(part.arrays)
-        total.info[name] = part.info
-        print(f"{name}: {len(part.checks)} checks, {len(part.claims)} claims in {timings[name]:.1f} s", file=sys.stderr)
+    # one GPU: local workers would only queue on it
+    workers = 1 if backend == "cupy" and args.executor == "process" and args.workers is None else args.workers
+    with make_executor(args.executor, workers=workers, scheduler=args.scheduler) as executor:
+        for name in parts:
+            _run_part(name, ctx, args.figures, executor, total, timings)
     elapsed = time.perf_counter() - start
     failed = [c for c in total.checks if not c.holds]
     print(_table(total.checks))
@@ -130,7 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(total.checks) - len(failed)} passed, {len(failed)} failed checks; claims: "
           + ", ".join(f"{n} {v}" for v, n in verdicts.items()) + f"; {elapsed:.1f} s")
     report = {
-        "seed": args.seed, "mode": args.mode, "backend": backend, "dtype": args.dtype, "versions": _versions(),
+        "seed": args.seed, "mode": args.mode, "backend": backend, "dtype": args.dtype, "executor": args.executor,
+        "versions": _versions(),
         "timings_s": {**timings, "total": elapsed}, "passed": not failed,
         "checks": [c.to_dict() for c in total.checks], "claims": [c.to_dict() for c in total.claims],
         "figures": [str(Path(f).resolve().relative_to(ROOT)) if Path(f).resolve().is_relative_to(ROOT) else f

@@ -1,0 +1,166 @@
+"""Sweep executors: serial, local processes and a Dask LocalCluster give the same points, resume from
+a store, propagate worker errors and refuse bad input."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+import sim.executor as executor_module
+from sim._ts_store import SweepStore, run_points
+from sim.executor import make_executor
+from sim.teacher_student import sweep
+
+KEYS = [f"p{i}" for i in range(4)]
+
+
+def _draw(i: int) -> np.ndarray:
+    """A deterministic point that also goes through BLAS."""
+    a = np.random.default_rng(np.random.SeedSequence(1234, spawn_key=(i,))).standard_normal((12, 12))
+    return a @ a.T
+
+
+def _point(key: str, calls: Path | None = None, delay: float = 0.0) -> tuple[dict, dict]:
+    """``run_points`` compute; each call leaves a file under ``calls``; earlier keys finish later."""
+    i = KEYS.index(key)
+    if calls is not None:
+        (calls / key).touch()
+    time.sleep(delay * (len(KEYS) - i))
+    return {"x": _draw(i), "i": np.int64(i)}, {"by": "run"}
+
+
+def _point_failing(key: str, calls: Path, fail: str) -> tuple[dict, dict]:
+    if key == fail:
+        raise ArithmeticError(f"point {key} failed")
+    return _point(key, calls)
+
+
+def _fail(i: int) -> int:
+    if i == 3:
+        raise ArithmeticError(f"point {i} failed")
+    return i
+
+
+def _blas_threads(_: int) -> int:
+    return max((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), default=1)
+
+
+@pytest.fixture(scope="module")
+def dask_executor():
+    with make_executor("dask", workers=2) as ex:
+        yield ex
+
+
+@pytest.fixture(scope="module")
+def process_executor():
+    with make_executor("process", workers=2) as ex:
+        yield ex
+
+
+@pytest.fixture(params=["serial", "process", "dask"])
+def executor(request):
+    if request.param == "serial":
+        return make_executor("serial")
+    return request.getfixturevalue(f"{request.param}_executor")
+
+
+def test_map_unordered_matches_serial(executor):
+    got = dict(executor.map_unordered(_draw, range(6)))
+    assert sorted(got) == list(range(6))
+    for i in range(6):
+        np.testing.assert_array_equal(got[i], _draw(i))
+
+
+def test_run_points_resumes_in_key_order(executor, tmp_path):
+    store = SweepStore(tmp_path / "store", {"test": "resume"})
+    for key in KEYS[1:3]:
+        arrays, _ = _point(key)
+        store.save(key, arrays, {"by": "pre"})
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    compute = functools.partial(_point, calls=calls, delay=0.05)
+    out = run_points(KEYS, compute, store, executor=executor, progress=False)
+    assert list(out) == KEYS
+    assert sorted(p.name for p in calls.iterdir()) == [KEYS[0], KEYS[3]]
+    assert {k: store.load(k)[1]["by"] for k in KEYS} == {"p0": "run", "p1": "pre", "p2": "pre", "p3": "run"}
+    expected = run_points(KEYS, _point)
+    for key in KEYS:
+        assert out[key].keys() == expected[key].keys()
+        for name in expected[key]:
+            np.testing.assert_array_equal(out[key][name], expected[key][name])
+
+
+def test_interrupted_run_points_resumes(executor, tmp_path):
+    store = SweepStore(tmp_path / "store", {"test": "interrupted"})
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    with pytest.raises(ArithmeticError, match="point p2 failed"):
+        run_points(KEYS, functools.partial(_point_failing, calls=first, fail="p2"), store, executor=executor)
+    saved = {k for k in KEYS if store.done(k)}
+    assert "p2" not in saved
+    out = run_points(KEYS, functools.partial(_point, calls=second), store, executor=executor)
+    assert {p.name for p in second.iterdir()} == set(KEYS) - saved
+    for key in KEYS:
+        np.testing.assert_array_equal(out[key]["x"], _draw(KEYS.index(key)))
+
+
+def test_worker_exception_propagates(executor):
+    with pytest.raises(ArithmeticError, match="point 3 failed"):
+        dict(executor.map_unordered(_fail, range(6)))
+    assert dict(executor.map_unordered(_fail, range(2))) == {0: 0, 1: 1}  # still usable afterwards
+
+
+@pytest.mark.parametrize("kind", ["process", "dask"])
+def test_workers_share_the_cores(kind, request):
+    ex = request.getfixturevalue(f"{kind}_executor")
+    threads = {n for _, n in ex.map_unordered(_blas_threads, range(4))}
+    assert max(threads) <= max(1, (os.cpu_count() or 1) // 2)
+
+
+def test_small_sweep_on_local_cluster(dask_executor, tmp_path):
+    kwargs = {"seed": np.random.SeedSequence(1), "datasets": 2, "teachers": 2, "zetas": [0.1, 1.0]}
+    got = sweep("linear", 32, (0.5, 2.0), **kwargs, executor=dask_executor, directory=tmp_path / "s")
+    expected = sweep("linear", 32, (0.5, 2.0), **kwargs, executor=make_executor("serial"))
+    assert list(got) == list(expected)
+    for alpha in expected:
+        assert got[alpha].keys() == expected[alpha].keys()
+        for name in expected[alpha]:
+            np.testing.assert_array_equal(got[alpha][name], expected[alpha][name])
+
+
+def test_names_and_single_worker():
+    assert make_executor("serial").name == "serial"
+    assert make_executor("process", workers=1).name == "serial"  # no pool for one worker
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kind": "threads"}, "executor kind must be one of serial, process, dask"),
+    ({"kind": "process", "workers": 0}, "workers must be at least 1"),
+    ({"kind": "process", "scheduler": "tcp://127.0.0.1:8786"}, "scheduler address needs the dask executor"),
+    ({"kind": "dask", "workers": 2, "scheduler": "tcp://127.0.0.1:8786"}, "workers cannot be set"),
+])
+def test_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_executor(**kwargs)
+
+
+def test_unreachable_scheduler_fails_fast(monkeypatch):
+    monkeypatch.setattr(executor_module, "CONNECT_TIMEOUT", 1.0)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="cannot reach a Dask scheduler at 'tcp://127.0.0.1:1'"):
+        make_executor("dask", scheduler="tcp://127.0.0.1:1")
+    assert time.perf_counter() - start < 10
+
+
+def test_dask_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    with pytest.raises(ValueError, match=r"needs dask.distributed: pip install 'bnreg\[dask\]'"):
+        make_executor("dask")
