@@ -16,13 +16,15 @@ from .batch_noise import BatchNoiseResult as BatchNoiseResult
 from .batch_noise import simulate_batch_noise as simulate_batch_noise
 from .input_distributions import InputSampler as InputSampler
 from .teacher_student import BNConfig as BNConfig
+from .teacher_student import GridPoint as GridPoint
 from .teacher_student import ZetaFit as ZetaFit
 from .teacher_student import bn_point as bn_point
 from .teacher_student import fit_effective_zeta as fit_effective_zeta
 from .teacher_student import linear_point as linear_point
 from .teacher_student import samples_for as samples_for
 from .teacher_student import sweep as sweep
+from .teacher_student import sweep_grid as sweep_grid
 
-__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "Executor", "InputSampler", "ZetaFit", "array_namespace",
-           "bn_point", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp", "linear_point",
-           "make_executor", "samples_for", "simulate_batch_noise", "sweep"]
+__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "Executor", "GridPoint", "InputSampler", "ZetaFit",
+           "array_namespace", "bn_point", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp",
+           "linear_point", "make_executor", "samples_for", "simulate_batch_noise", "sweep", "sweep_grid"]

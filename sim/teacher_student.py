@@ -3,7 +3,8 @@
 * :func:`linear_point` — (a) min-norm least squares by a stable solve and plain GD from zero,
   (b) WN + gamma decay = ridge for every zeta from one eigendecomposition, (d) WN without decay.
 * :func:`bn_point` — (c) the BN student trained by minibatch SGD (see :mod:`sim._ts_bn`).
-* :func:`sweep` — either over a list of alpha, saved point by point (JSON + ``.npz``) and resumed.
+* :func:`sweep_grid` — either solver over N x M x alpha x data sets on an executor, saved task by
+  task (JSON + ``.npz``) and resumed; :func:`sweep` — the same at one N, keyed by alpha.
 * :func:`fit_effective_zeta` — (e) the gamma decay that best explains a curve, with its interval.
 
 Replicas come as ``datasets`` input matrices times ``teachers`` teachers on each matrix: the
@@ -15,6 +16,7 @@ errors must be computed over data sets (``dataset`` labels each replica).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -35,7 +37,8 @@ from ._ts_linear import (
 from ._ts_store import SweepStore, run_points
 from .executor import Executor
 
-__all__ = ["BNConfig", "ZetaFit", "bn_point", "fit_effective_zeta", "linear_point", "samples_for", "sweep"]
+__all__ = ["BNConfig", "GridPoint", "ZetaFit", "bn_point", "fit_effective_zeta", "linear_point", "samples_for", "sweep",
+           "sweep_grid"]
 
 
 def samples_for(N: int, alpha: float) -> int:
@@ -62,7 +65,7 @@ def _check_zetas(zetas) -> np.ndarray | None:
 
 def _data(N: int, P: int, delta: float, seed: np.random.SeedSequence, dataset: int, teachers: int,
           backend: str, dtype: str):
-    return teacher_data(N, P, delta, child_seed(seed, "data", P, dataset), get_xp(backend), dtype, teachers)
+    return teacher_data(N, P, delta, child_seed(seed, "data", N, P, dataset), get_xp(backend), dtype, teachers)
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -130,7 +133,8 @@ def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int,
                 progress: bool | None) -> dict[str, np.ndarray]:
     P = samples_for(N, alpha)
     X, Y, W_star = _data(N, P, delta, seed, dataset, teachers, backend, dtype)
-    states = train_bn(X, Y, config, child_seed(seed, "bn", P, dataset, config.w_init, config.gamma_init),
+    # not keyed by M: runs that differ only in the batch size share initial weights and permutations
+    states = train_bn(X, Y, config, child_seed(seed, "bn", N, P, dataset, config.w_init, config.gamma_init),
                       checkpoints=checkpoints, progress=progress)
     final = bn_test_errors(states[-1], X, W_star)
     return {
@@ -164,53 +168,98 @@ def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teacher
                     for g in range(datasets)])
 
 
-def _sweep_task(kind: str, N: int, tasks: dict[str, tuple[float, int]], options: dict, key: str) -> tuple[dict, dict]:
-    """One (alpha, data set) of a sweep; module-level so that executors can ship it to workers."""
-    alpha, g = tasks[key]
+@dataclass(frozen=True)
+class GridPoint:
+    """One point of :func:`sweep_grid`: the dimension, the BN batch size (None for the linear
+    solvers) and ``alpha``."""
+
+    N: int
+    M: int | None
+    alpha: float
+
+
+def _sweep_task(kind: str, tasks: dict[str, tuple[int, int | None, float, int]], options: dict,
+                key: str) -> tuple[dict, dict]:
+    """One (N, M, alpha, data set) of a sweep; module-level so that executors can ship it to workers."""
+    N, M, alpha, g = tasks[key]
     if kind == "linear":
         arrays = _linear_dataset(N, alpha, options["zetas"], options["delta"], g, options["teachers"],
                                  options["seed"], options["gd"], options["wn"], options["backend"], options["dtype"])
     else:
-        arrays = _bn_dataset(N, alpha, options["delta"], g, options["teachers"], options["seed"], options["config"],
-                             options["backend"], options["dtype"], (0.5, 0.75, 1.0), options["progress"])
-    return arrays, {"alpha": alpha, "P": samples_for(N, alpha), "dataset": g}
+        arrays = _bn_dataset(N, alpha, options["delta"], g, options["teachers"], options["seed"],
+                             replace(options["config"], M=M), options["backend"], options["dtype"], (0.5, 0.75, 1.0),
+                             options["progress"])
+    return arrays, {"N": N, "M": M, "alpha": alpha, "P": samples_for(N, alpha), "dataset": g}
 
 
-def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: np.random.SeedSequence, datasets: int,
-          teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
-          wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
-          executor: Executor | None = None, progress: bool | None = None) -> dict[float, dict[str, np.ndarray]]:
-    """Every alpha of ``alphas`` for ``kind`` (the arrays of :func:`linear_point` / :func:`bn_point`).
+def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.random.SeedSequence, datasets: int,
+               teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
+               wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
+               executor: Executor | None = None, progress: bool | None = None) -> dict[GridPoint, dict[str, np.ndarray]]:
+    """Every point of the grid ``Ns`` x ``Ms`` x ``alphas`` (``Ms``: batch sizes of the BN student,
+    default ``config.M``; None for ``kind="linear"``), each with the arrays of :func:`linear_point`
+    / :func:`bn_point`.
 
-    The work is split into one task per (alpha, data set), run by ``executor`` (default: in this
-    process; see :func:`sim.executor.make_executor` for local processes and Dask).  With
+    The work is split into one task per (N, M, alpha, data set), run by ``executor`` (default: in
+    this process; see :func:`sim.executor.make_executor` for local processes and Dask).  With
     ``directory`` each finished task is saved as it arrives and a rerun (after an interruption)
     computes only the missing ones.  Results do not depend on the executor or on the order in
-    which tasks finish: every task draws from its own keyed stream.
+    which tasks finish: every task draws from its own keyed stream (data keyed by N, P and the
+    data set, so points of different N or alpha never share data; BN runs that differ only in M
+    share initial weights and permutations).
     """
     if kind not in ("linear", "bn"):
         raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")
     _check_common(datasets, teachers, seed)
+    N_list = [int(n) if isinstance(n, (int, np.integer)) and not isinstance(n, bool) else n
+              for n in np.atleast_1d(np.asarray(Ns, dtype=object))]
     alpha_list = [float(a) for a in np.atleast_1d(np.asarray(alphas, dtype=float))]
     cfg = config or BNConfig()
-    for a in alpha_list:
-        P = samples_for(N, a)
-        check_size(N, P, delta)
-        if kind == "bn":
-            cfg.steps(P)
+    if kind == "linear":
+        if Ms is not None:
+            raise ValueError("Ms is for the BN student; the linear solvers take no batch size")
+        M_list: list[int | None] = [None]
+    else:
+        M_list = [replace(cfg, M=int(m) if isinstance(m, np.integer) else m).M
+                  for m in np.atleast_1d(np.asarray(cfg.M if Ms is None else Ms, dtype=object))]
+    if not N_list or not alpha_list:
+        raise ValueError("Ns and alphas must not be empty")
+    for N in N_list:
+        for a in alpha_list:
+            P = samples_for(N, a)
+            check_size(N, P, delta)
+            for M in M_list:
+                if M is not None:
+                    replace(cfg, M=M).steps(P)
     z = _check_zetas(zetas)
     options = {"delta": delta, "teachers": teachers, "seed": seed, "zetas": z, "config": cfg, "gd": gd, "wn": wn,
                "backend": backend_name(get_xp(backend)), "dtype": dtype,
                # one bar per worker would garble the terminal: inner bars only in this process
                "progress": progress if executor is None or executor.name == "serial" else False}
     settings = {
-        "kind": kind, "N": N, "delta": delta, "teachers": teachers, "backend": options["backend"], "dtype": dtype,
+        "kind": kind, "delta": delta, "teachers": teachers, "backend": options["backend"], "dtype": dtype,
         "seed_entropy": str(seed.entropy), "spawn_key": list(seed.spawn_key),
         "zetas": None if z is None else [float(v) for v in z],
-        "bn": cfg.to_dict() if kind == "bn" else None, "gd": gd, "wn": wn,
+        "bn": {k: v for k, v in cfg.to_dict().items() if k != "M"} if kind == "bn" else None, "gd": gd, "wn": wn,
     }
     store = SweepStore(directory, settings) if directory is not None else None
-    tasks = {f"{kind}_alpha_{a:.6g}_data_{g}": (a, g) for a in alpha_list for g in range(datasets)}
-    done = run_points(tasks, partial(_sweep_task, kind, N, tasks, options), store, executor=executor,
-                      progress=progress)
-    return {a: _concat([done[k] for k, (b, _) in tasks.items() if b == a]) for a in alpha_list}
+    points = [GridPoint(N, M, a) for N in N_list for M in M_list for a in alpha_list]
+    tasks = {_task_key(kind, p, g): (p.N, p.M, p.alpha, g) for p in points for g in range(datasets)}
+    done = run_points(tasks, partial(_sweep_task, kind, tasks, options), store, executor=executor, progress=progress)
+    return {p: _concat([done[_task_key(kind, p, g)] for g in range(datasets)]) for p in points}
+
+
+def _task_key(kind: str, point: GridPoint, dataset: int) -> str:
+    batch = "" if point.M is None else f"_M_{point.M}"
+    return f"{kind}_N_{point.N}{batch}_alpha_{point.alpha:.6g}_data_{dataset}"
+
+
+def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: np.random.SeedSequence, datasets: int,
+          teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
+          wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
+          executor: Executor | None = None, progress: bool | None = None) -> dict[float, dict[str, np.ndarray]]:
+    """:func:`sweep_grid` at one ``N`` (and the BN student at ``config.M``), keyed by alpha."""
+    grid = sweep_grid(kind, [N], alphas, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
+                      config=config, gd=gd, wn=wn, backend=backend, dtype=dtype, directory=directory,
+                      executor=executor, progress=progress)
+    return {p.alpha: arrays for p, arrays in grid.items()}

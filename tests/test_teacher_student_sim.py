@@ -233,7 +233,7 @@ def test_sweep_resumes_after_interruption(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         sts.sweep("linear", 32, alphas, directory=tmp_path, **kwargs)
     manifest = json.loads((tmp_path / "sweep.json").read_text())
-    assert list(manifest["points"]) == ["linear_alpha_0.5_data_0"]
+    assert list(manifest["points"]) == ["linear_N_32_alpha_0.5_data_0"]
     calls.clear()
     monkeypatch.setattr(sts, "_linear_dataset", lambda *a: calls.append((a[1], a[4])) or original(*a))
     resumed = sts.sweep("linear", 32, alphas, directory=tmp_path, **kwargs)
@@ -241,10 +241,31 @@ def test_sweep_resumes_after_interruption(tmp_path, monkeypatch):
     for a in alphas:
         for key in full[a]:
             np.testing.assert_array_equal(full[a][key], resumed[a][key])
-    with np.load(tmp_path / "linear_alpha_2_data_1.npz", allow_pickle=False) as data:
+    with np.load(tmp_path / "linear_N_32_alpha_2_data_1.npz", allow_pickle=False) as data:
         assert "ridge" in data.files
     with pytest.raises(ValueError, match="directory"):
         sts.sweep("linear", 32, alphas, directory=tmp_path, seed=SEED, datasets=2, teachers=3, zetas=[0.1, 0.25])
+
+
+def test_grid_over_N_and_M_equals_single_sweeps(tmp_path):
+    """One grid on one store gives what separate calls give; data never repeat across N at equal P."""
+    cfg = BNConfig(epochs=2, min_steps=0)
+    grid = sts.sweep_grid("bn", [32, 64], [1.0, 2.0], Ms=[8, 16], seed=SEED, datasets=2, teachers=2, config=cfg,
+                          directory=tmp_path / "grid")
+    assert len(grid) == 8
+    for point, arrays in grid.items():
+        alone = sts.bn_point(point.N, point.alpha, datasets=2, teachers=2, seed=SEED,
+                             config=BNConfig(M=point.M, epochs=2, min_steps=0))
+        np.testing.assert_array_equal(arrays["bn"], alone["bn"])
+    linear = sts.sweep_grid("linear", [32, 64], [2.0, 1.0], seed=SEED, datasets=1, zetas=[0.1])
+    # (N, alpha) = (32, 2) and (64, 1) both have P = 64: their data must still differ
+    assert linear[sts.GridPoint(32, None, 2.0)]["stieltjes"][0, 0] != linear[sts.GridPoint(64, None, 1.0)]["stieltjes"][0, 0]
+    with pytest.raises(ValueError, match="Ms"):
+        sts.sweep_grid("linear", [32], [1.0], Ms=[8], seed=SEED, datasets=1)
+    with pytest.raises(ValueError, match="M must be"):
+        sts.sweep_grid("bn", [32], [1.0], Ms=[1], seed=SEED, datasets=1)
+    with pytest.raises(ValueError, match="N must be"):
+        sts.sweep_grid("linear", [32, 1.5], [1.0], seed=SEED, datasets=1)
 
 
 def test_fit_recovers_a_planted_zeta():
