@@ -9,8 +9,8 @@
 
 Replicas come as ``datasets`` input matrices times ``teachers`` teachers on each matrix: the
 solvers read a matrix once for all its teachers (matrix products, one factorization).  Data set
-``g`` at ``P`` samples is the same for every solver (keyed by ``P, g``), so the BN and ridge
-points at one alpha see identical data.  Replicas on one matrix are not independent: standard
+``g`` at ``N, P`` is the same for every solver (keyed by ``N, P, g``), so the BN and ridge points
+at one alpha see identical data, and points of different N never share a stream.  Replicas on one matrix are not independent: standard
 errors must be computed over data sets (``dataset`` labels each replica).
 """
 
@@ -68,6 +68,14 @@ def _data(N: int, P: int, delta: float, seed: np.random.SeedSequence, dataset: i
     return teacher_data(N, P, delta, child_seed(seed, "data", N, P, dataset), get_xp(backend), dtype, teachers)
 
 
+#: how :func:`_concat` joins each array of a per-data-set result (default: along the replica axis 0)
+_SHARED = {"zetas", "checkpoints"}
+_PER_DATASET = {"ridge_conditional", "ridge_variance", "stieltjes", "gd_iterations", "wn_iterations"}
+_REPLICA_AXIS = {"trajectory": 1}
+#: fractions of a BN run at which the test error is recorded (the drift check uses them)
+CHECKPOINTS = (0.5, 0.75, 1.0)
+
+
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Join per-data-set results: replica arrays along their replica axis, per-data-set rows stacked;
     ``dataset`` labels each replica with its data set."""
@@ -80,11 +88,6 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         else:
             out[key] = np.concatenate([p[key] for p in parts], axis=_REPLICA_AXIS.get(key, 0))
     return out
-
-
-_SHARED = {"zetas", "checkpoints"}
-_PER_DATASET = {"ridge_conditional", "ridge_variance", "stieltjes", "gd_iterations", "wn_iterations"}
-_REPLICA_AXIS = {"trajectory": 1}
 
 
 def _linear_dataset(N: int, alpha: float, zetas: np.ndarray | None, delta: float, dataset: int, teachers: int,
@@ -150,7 +153,7 @@ def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int,
 
 def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teachers: int = 1,
              seed: np.random.SeedSequence, config: BNConfig = BNConfig(), backend: str = "numpy",
-             dtype: str = "float64", checkpoints: tuple[float, ...] = (0.5, 0.75, 1.0),
+             dtype: str = "float64", checkpoints: tuple[float, ...] = CHECKPOINTS,
              progress: bool | None = None) -> dict[str, np.ndarray]:
     """Solver (c): the BN student at ``P = round(alpha N)`` on ``datasets`` input matrices, the
     ``teachers`` of one matrix trained together (one read of each batch for all of them).
@@ -187,7 +190,7 @@ def _sweep_task(kind: str, tasks: dict[str, tuple[int, int | None, float, int]],
                                  options["seed"], options["gd"], options["wn"], options["backend"], options["dtype"])
     else:
         arrays = _bn_dataset(N, alpha, options["delta"], g, options["teachers"], options["seed"],
-                             replace(options["config"], M=M), options["backend"], options["dtype"], (0.5, 0.75, 1.0),
+                             replace(options["config"], M=M), options["backend"], options["dtype"], CHECKPOINTS,
                              options["progress"])
     return arrays, {"N": N, "M": M, "alpha": alpha, "P": samples_for(N, alpha), "dataset": g}
 
@@ -211,8 +214,7 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.r
     if kind not in ("linear", "bn"):
         raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")
     _check_common(datasets, teachers, seed)
-    N_list = [int(n) if isinstance(n, (int, np.integer)) and not isinstance(n, bool) else n
-              for n in np.atleast_1d(np.asarray(Ns, dtype=object))]
+    N_list = _items(Ns)
     alpha_list = [float(a) for a in np.atleast_1d(np.asarray(alphas, dtype=float))]
     cfg = config or BNConfig()
     if kind == "linear":
@@ -220,8 +222,7 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.r
             raise ValueError("Ms is for the BN student; the linear solvers take no batch size")
         M_list: list[int | None] = [None]
     else:
-        M_list = [replace(cfg, M=int(m) if isinstance(m, np.integer) else m).M
-                  for m in np.atleast_1d(np.asarray(cfg.M if Ms is None else Ms, dtype=object))]
+        M_list = [replace(cfg, M=m).M for m in _items(cfg.M if Ms is None else Ms)]  # BNConfig checks M
     if not N_list or not alpha_list:
         raise ValueError("Ns and alphas must not be empty")
     for N in N_list:
@@ -247,6 +248,11 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.r
     tasks = {_task_key(kind, p, g): (p.N, p.M, p.alpha, g) for p in points for g in range(datasets)}
     done = run_points(tasks, partial(_sweep_task, kind, tasks, options), store, executor=executor, progress=progress)
     return {p: _concat([done[_task_key(kind, p, g)] for g in range(datasets)]) for p in points}
+
+
+def _items(values) -> list:
+    """A scalar or a sequence as a list, NumPy integers as ``int`` (checked by the caller)."""
+    return [int(v) if isinstance(v, np.integer) else v for v in np.atleast_1d(np.asarray(values, dtype=object))]
 
 
 def _task_key(kind: str, point: GridPoint, dataset: int) -> str:
