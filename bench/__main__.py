@@ -9,7 +9,7 @@ import sys
 import time
 
 from sim._backend import get_xp
-from verify._cli import Parser, atomic_write, run_main
+from theory.cli import Parser, atomic_write, run_main
 
 from . import Report, bn_training, format_table, machine, monte_carlo, ridge_sweep
 

@@ -80,6 +80,19 @@ def default_rng(seed: np.random.SeedSequence, xp: ModuleType = np) -> Any:
     return xp.random.default_rng(seed)
 
 
+def lambdify_modules(xp: ModuleType) -> list | None:
+    """``lambdify`` modules that evaluate a SymPy expression on ``xp``'s arrays (None: theory's
+    NumPy default).  CuPy's are built here, so that only :mod:`sim` ever imports CuPy."""
+    if xp is np:
+        return None
+    import cupyx.scipy.special as special  # noqa: PLC0415 - only when CuPy is in use
+
+    def heaviside(x, h0=0.5):
+        return xp.where(x > 0, 1.0, xp.where(x < 0, 0.0, h0))
+
+    return [{"Heaviside": heaviside, "erf": special.erf, "erfc": special.erfc}, "cupy"]
+
+
 def backend_name(xp: ModuleType) -> str:
     return "numpy" if xp is np else "cupy"
 

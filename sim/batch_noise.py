@@ -19,14 +19,14 @@ import numpy as np
 import sympy as sp
 from tqdm.auto import tqdm
 
-from theory import _symbols
-from theory._numeric import numeric_function
+from theory import symbols
+from theory import numeric_function
 
-from ._backend import backend_name, default_rng, get_xp, to_numpy
+from ._backend import backend_name, default_rng, get_xp, lambdify_modules, to_numpy
 from ._streaming import Estimate, RunningMean, RunningRatio, RunningVariance
 from .input_distributions import InputSampler
 
-X = _symbols.X
+X = symbols.X
 DEFAULT_BINS: tuple[float, ...] = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 
 
@@ -167,12 +167,13 @@ def simulate_batch_noise(
     xp = get_xp(backend)
     sampler = InputSampler(input, xp)
     glms = dict(glms or {})
+    modules = lambdify_modules(xp)
     funcs = {
         name: (
-            numeric_function(glm.d2A, X, xp),
-            None if glm.g is None else numeric_function(glm.g, X, xp),
-            None if glm.A is None or glm.g is None else numeric_function(glm.A, X, xp),
-            None if glm.misfit is None else numeric_function(glm.misfit, X, xp),
+            numeric_function(glm.d2A, X, modules),
+            None if glm.g is None else numeric_function(glm.g, X, modules),
+            None if glm.A is None or glm.g is None else numeric_function(glm.A, X, modules),
+            None if glm.misfit is None else numeric_function(glm.misfit, X, modules),
         )
         for name, glm in glms.items()
     }

@@ -17,7 +17,7 @@ import sympy as sp
 from theory._parser import X
 from theory.activations import NAMED
 from verify import activation as cli
-from verify._cli import run_main
+from theory.cli import run_main
 from verify.check import Check
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from scipy import integrate, stats
 
 from theory import batch_statistics as bs
 from theory._moments import RHO, SKEW, moment_symbol
-from theory._symbols import SIGMA_P
-from theory._symbols import M as M_SYM
+from theory.symbols import SIGMA_P
+from theory.symbols import M as M_SYM
 
 
 def test_var_mu_B_exact():

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from theory._parser import FormulaError
-from verify import _cli
-from verify._cli import Parser, atomic_write, finite_float, int_in, one_line, run_main
+from theory import cli as _cli
+from theory.cli import Parser, atomic_write, finite_float, int_in, one_line, run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = textwrap.dedent(
     """
     import os, sys
-    from verify import _cli
+    from theory import cli as _cli
 
     def main(argv):
         parser = _cli.Parser(prog="toy")

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from theory import zeta, zeta_corrections
-from theory._symbols import M as M_SYM
-from theory._symbols import T, X
+from theory.symbols import M as M_SYM
+from theory.symbols import T, X
 from theory.activations import softplus
 
 FAMILIES = ("gaussian", "laplace", "uniform", "exponential")

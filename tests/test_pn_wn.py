@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from theory import pn_as_wn
-from theory._symbols import BETA, GAMMA, MU_P
+from theory.symbols import BETA, GAMMA, MU_P
 from theory.pn_wn import A_VAR, W_NORM
 
 

@@ -1,31 +1,34 @@
-"""NumPy (or CuPy) functions of bnreg's own SymPy expressions in ``x``.
+"""Array functions of bnreg's own SymPy expressions in ``x``, for NumPy or any array library whose
+arrays name their namespace (``x.__array_namespace__()``: NumPy 2, CuPy).
 
 Only expressions that bnreg built (its own symbols; user formulas go through the safe parser,
-which never creates a user-named symbol) reach :func:`sympy.lambdify` here."""
+which never creates a user-named symbol) reach :func:`sympy.lambdify` here.  No array library but
+NumPy is imported: a caller on another backend passes that backend's ``modules`` (see
+:func:`sim.lambdify_modules`)."""
 
 from __future__ import annotations
 
-from types import ModuleType
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
 
-def numeric_function(expr: sp.Expr, variable: sp.Symbol, xp: ModuleType = np):
-    """``f(array) -> array`` evaluating ``expr`` elementwise with ``xp`` (NumPy or CuPy)."""
-    if xp is np:
-        import scipy.special as special  # noqa: PLC0415
+def numpy_modules() -> list:
+    """``lambdify`` modules for NumPy: Heaviside with H(0) = 1/2 and SciPy's erf, erfc."""
+    import scipy.special as special  # noqa: PLC0415
 
-        modules = [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, h0), "erf": special.erf,
-                    "erfc": special.erfc}, "numpy"]
-    else:
-        import cupyx.scipy.special as special  # noqa: PLC0415 - only when CuPy is in use
+    return [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, h0), "erf": special.erf, "erfc": special.erfc}, "numpy"]
 
-        modules = [{"Heaviside": lambda x, h0=0.5: xp.where(x > 0, 1.0, xp.where(x < 0, 0.0, h0)),
-                    "erf": special.erf, "erfc": special.erfc}, "cupy"]
-    f = sp.lambdify(variable, expr, modules=modules)
+
+def numeric_function(expr: sp.Expr, variable: sp.Symbol, modules: Sequence[Any] | None = None) -> Callable[[Any], Any]:
+    """``f(array) -> array`` evaluating ``expr`` elementwise, the result broadcast to the argument's
+    shape and dtype in the argument's own namespace (default ``modules``: :func:`numpy_modules`)."""
+    f = sp.lambdify(variable, expr, modules=list(modules) if modules is not None else numpy_modules())
 
     def evaluate(x):
+        xp = x.__array_namespace__() if hasattr(x, "__array_namespace__") else np
         return xp.broadcast_to(xp.asarray(f(x), dtype=x.dtype), x.shape)
 
     return evaluate

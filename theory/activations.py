@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ._symbols import T, X
+from .symbols import T, X
 
 _SIGMOID = 1 / (1 + sp.exp(-X))
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ._moments import SKEW, Z, expect_product_of_sums, moment_symbol
-from ._symbols import M, SIGMA_P, U
+from .symbols import M, SIGMA_P, U
 
 
 def _ddof(ddof: int) -> int:

@@ -26,8 +26,8 @@ import sympy as sp
 
 from ._numeric import numeric_function
 from ._quadrature import expectation, kinks
-from ._symbols import BETA, GAMMA, N_BAR, RHO, SKEW, X
-from ._symbols import M as M_SYM
+from .symbols import BETA, GAMMA, N_BAR, RHO, SKEW, X
+from .symbols import M as M_SYM
 from ._timeout import TimeLimitExceeded, can_limit, time_limit
 from .activations import activation_expression, curvature
 from .input_families import InputFamily, get_family

@@ -13,7 +13,7 @@ from pathlib import Path
 import sympy as sp
 
 from ._formula import Formula
-from ._symbols import M as M_SYM
+from .symbols import M as M_SYM
 
 _IID = "h_1..h_M i.i.d. with mean mu_P, std sigma_P, skewness s, excess kurtosis rho; batch contains the sample"
 _PREAMBLE = r"""\documentclass[10pt]{article}
@@ -114,7 +114,7 @@ def _escape(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from verify._cli import Parser, atomic_write  # noqa: PLC0415
+    from .cli import Parser, atomic_write  # noqa: PLC0415
 
     p = Parser(prog="python -m theory.latex", description="Write every derived formula as a LaTeX document.")
     p.add_argument("--out", type=Path, required=True, help="path of the .tex file to write")
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from verify._cli import run_main
+    from theory.cli import run_main
 
     sys.exit(run_main(main, prog="python -m theory.latex"))
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ._moments import Z, expect_polynomial, expect_product_of_sums, moment_symbol
-from ._symbols import M, N_BAR, U
+from .symbols import M, N_BAR, U
 
 #: Sources of the noise, by the monomials of the expansion: the mean's fluctuation (terms in A
 #: only), the standard deviation's (terms in b only, and the sample's own share at A = b = 0) and

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ._symbols import BETA, GAMMA, MU_P
+from .symbols import BETA, GAMMA, MU_P
 
 A_VAR = sp.Symbol("a", positive=True)  #: the diagonal entry of the input covariance (a variance)
 W_NORM = sp.Symbol(r"\lVert w\rVert", positive=True)

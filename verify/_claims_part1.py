@@ -23,8 +23,8 @@ from theory import (
 )
 from theory.gamma_decay import F_GAMMA, MU_D2A
 from theory._moments import RHO, SKEW
-from theory._symbols import BETA, GAMMA, MU_P, N_BAR, SIGMA_P
-from theory._symbols import M as M_SYM
+from theory.symbols import BETA, GAMMA, MU_P, N_BAR, SIGMA_P
+from theory.symbols import M as M_SYM
 from theory.activations import relu_curvature_from_softplus, softplus
 from theory.pn_wn import A_VAR, W_NORM
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from theory import conditional_error_coefficients, zeta, zeta_corrections
 from theory._moments import RHO
-from theory._symbols import N_BAR
-from theory._symbols import M as M_SYM
+from theory.symbols import N_BAR
+from theory.symbols import M as M_SYM
 
 from ._part1 import bin_average, gaussian_mean_sigma
 

@@ -32,8 +32,8 @@ from theory import (
     var_sigma_B_series,
     zeta,
 )
-from theory._symbols import M as M_SYM
-from theory._symbols import N_BAR, SIGMA_P, X
+from theory.symbols import M as M_SYM
+from theory.symbols import N_BAR, SIGMA_P, X
 from theory.normalization_error import average_over_n
 from theory.activations import log_partition
 

@@ -21,7 +21,7 @@ from theory._quadrature import DivergentExpectation
 from theory.activations import NAMED
 from theory.input_families import FAMILIES
 
-from ._cli import Parser, finite_float, int_in, run_main
+from theory.cli import Parser, finite_float, int_in, run_main
 
 if TYPE_CHECKING:
     from theory.gamma_decay import ZetaResult

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._cli import Parser, atomic_write, int_in, run_main
+from theory.cli import Parser, atomic_write, int_in, run_main
 from ._part import PartResult
 from .context import RunContext
 

@@ -1,5 +1,7 @@
 """What every bnreg command line shares: bad input gives ONE line on stderr and exit status 2
-(never a traceback, a hang or a half-written file).
+(never a traceback, a hang or a half-written file).  It lives in :mod:`theory`, the bottom layer,
+so that every entry point (``theory.latex``, ``verify.all``, ``verify.activation``, ``bench``) can
+use it without an import running up the layers.
 
 * :class:`Parser` -- an :class:`argparse.ArgumentParser` whose errors are one line,
   ``prog: error: ...``, and exit status 2;
