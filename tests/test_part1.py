@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from verify import _part1
 from verify.context import RunContext
-from verify.gamma_decay import activation_check
+from verify.zeta_check import activation_check
 from verify.registry import VERDICTS
 
 CTX = RunContext(mode="quick", seed=20190506)

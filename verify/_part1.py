@@ -40,7 +40,7 @@ from theory.activations import log_partition
 from ._part import PartResult
 from .check import Check
 from .context import RunContext
-from .gamma_decay import zeta_check
+from .zeta_check import zeta_check
 
 EXACT = "4.5 SE (false alarm 7e-6 per check); the theory is exact at this M, so no bias allowance"
 SERIES = "4.5 SE + twice the first omitted, derived term of the 1/M expansion"

@@ -68,7 +68,7 @@ def activation_of(text: str) -> str | sp.Expr:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     activation = activation_of(args.expr)
-    from verify.gamma_decay import activation_check  # noqa: PLC0415 - heavy; only after the input is valid
+    from verify.zeta_check import activation_check  # noqa: PLC0415 - heavy; only after the input is valid
 
     try:
         result, check = activation_check(
