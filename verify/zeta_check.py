@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from sim import GLM, simulate_batch_noise
-from sim._streaming import Estimate
+from sim import GLM, Estimate, simulate_batch_noise
 from theory import ZetaResult, zeta, zeta_corrections
 
 from .check import Check
