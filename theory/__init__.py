@@ -16,6 +16,13 @@ from .batch_statistics import var_mu_B as var_mu_B
 from .batch_statistics import var_sigma2_B as var_sigma2_B
 from .batch_statistics import var_sigma_B_leading as var_sigma_B_leading
 from .batch_statistics import var_sigma_B_series as var_sigma_B_series
+from .bn_student import bn_chi_factor as bn_chi_factor
+from .bn_student import bn_student_error as bn_student_error
+from .bn_student import bn_student_gamma as bn_student_gamma
+from .bn_student import bn_student_overlap as bn_student_overlap
+from .bn_student import effective_ridge_zeta as effective_ridge_zeta
+from .bn_student import formulas as bn_student_formulas
+from .bn_student import pn_student_error as pn_student_error
 from .gamma_decay import ZetaResult as ZetaResult
 from .gamma_decay import zeta as zeta
 from .gamma_decay import zeta_corrections as zeta_corrections
@@ -48,4 +55,6 @@ __all__ = [
     "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
     "bn_equivalent_zeta", "bn_interpolation_error", "mp_stieltjes", "optimal_zeta", "ridge_correction", "sgd_error",
     "sgd_error_finite", "teacher_student_formulas", "wn_error", "wn_error_finite", "zeta_map",
+    "bn_chi_factor", "bn_student_error", "bn_student_formulas", "bn_student_gamma", "bn_student_overlap",
+    "effective_ridge_zeta", "pn_student_error",
 ]
