@@ -118,9 +118,7 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
         raise ValueError(f"checkpoints must be fractions in (0, 1] ending with 1.0, got {checkpoints!r}")
     R, M = Y.shape[1], config.M
     rng = default_rng(seed, xp)
-    # drawn in float64 whatever X's precision, so float32 and float64 runs start from the same
-    # weights and see the same batch order
-    W = rng.standard_normal((N, R)) * (config.w_init / np.sqrt(N))
+    W = _draw_initial(rng, N, R, config)
     Wt = xp.ascontiguousarray(W.T, dtype=X.dtype)  # (R, N) rows: both products run at full BLAS speed
     gamma = xp.full(R, config.gamma_init, dtype=X.dtype)
     total = config.steps(P)
@@ -146,6 +144,17 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
         if t + 1 in marks:
             states.append(BNState(Wt.T.copy(), gamma.copy()))
     return states
+
+
+def _draw_initial(rng: Any, N: int, R: int, config: BNConfig) -> Any:
+    # drawn in float64 whatever X's precision, so float32 and float64 runs start from the same
+    # weights and see the same batch order
+    return rng.standard_normal((N, R)) * (config.w_init / np.sqrt(N))
+
+
+def initial_weights(N: int, R: int, config: BNConfig, seed: np.random.SeedSequence, xp: ModuleType = np) -> Any:
+    """The ``w_0`` (N, R) that :func:`train_bn` starts from with this ``seed`` (its first draw)."""
+    return _draw_initial(default_rng(seed, xp), N, R, config)
 
 
 def _row_gather(X: Any, out: Any) -> Callable[[Any], None]:

@@ -23,8 +23,9 @@ from typing import Literal
 
 import numpy as np
 
-from ._backend import backend_name, get_xp
-from ._ts_bn import BNConfig, bn_test_errors, train_bn
+from ._backend import backend_name, get_xp, to_numpy
+from ._ts_bn import BNConfig, bn_test_errors, initial_weights, train_bn
+from ._ts_bn_prediction import CentredDesign, closed_prediction, stationary_prediction
 from ._ts_data import check_count, check_size, child_seed, teacher_data
 from ._ts_fit import ZetaFit, fit_effective_zeta
 from ._ts_linear import (
@@ -71,7 +72,10 @@ def _data(N: int, P: int, delta: float, seed: np.random.SeedSequence, dataset: i
 #: how :func:`_concat` joins each array of a per-data-set result (default: along the replica axis 0)
 _SHARED = {"zetas", "checkpoints"}
 _PER_DATASET = {"ridge_conditional", "ridge_variance", "stieltjes", "gd_iterations", "wn_iterations"}
-_REPLICA_AXIS = {"trajectory": 1}
+_REPLICA_AXIS = {"trajectory": 1, "gamma_trajectory": 1, "paired_eps": 1, "paired_gamma": 1,
+                 "closed_paired_eps": 1}
+#: epochs of random batches over which the stationary point of the expected batch loss is taken
+PREDICTION_EPOCHS = 200
 #: fractions of a BN run at which the test error is recorded (the drift check uses them)
 CHECKPOINTS = (0.5, 0.75, 1.0)
 
@@ -133,42 +137,81 @@ def linear_point(N: int, alpha: float, zetas=None, delta: float = 0.5, *, datase
 
 def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int, seed: np.random.SeedSequence,
                 config: BNConfig, backend: str, dtype: str, checkpoints: tuple[float, ...],
-                progress: bool | None) -> dict[str, np.ndarray]:
+                progress: bool | None, predict: bool = True) -> dict[str, np.ndarray]:
     P = samples_for(N, alpha)
     X, Y, W_star = _data(N, P, delta, seed, dataset, teachers, backend, dtype)
     # not keyed by M: runs that differ only in the batch size share initial weights and permutations
-    states = train_bn(X, Y, config, child_seed(seed, "bn", N, P, dataset, config.w_init, config.gamma_init),
-                      checkpoints=checkpoints, progress=progress)
-    final = bn_test_errors(states[-1], X, W_star)
-    return {
+    run_seed = child_seed(seed, "bn", N, P, dataset, config.w_init, config.gamma_init)
+    states = train_bn(X, Y, config, run_seed, checkpoints=checkpoints, progress=progress)
+    errors = [bn_test_errors(s, X, W_star) for s in states]
+    final = errors[-1]
+    out = {
         "bn": final["population"],
         "bn_train_stats": final["train_stats"],
         "gamma": final["gamma"],
         "w_norm": final["w_norm"],
-        "trajectory": np.stack([bn_test_errors(s, X, W_star)["population"] for s in states]),
+        "trajectory": np.stack([e["population"] for e in errors]),
+        "gamma_trajectory": np.stack([e["gamma"] for e in errors]),
         "checkpoints": np.asarray(checkpoints, dtype=float),
         "dataset": np.full(teachers, dataset),
+    }
+    if predict:
+        w0 = initial_weights(N, teachers, config, run_seed, get_xp(backend))
+        out.update(_paired(X, Y, W_star, config.M, w0, errors, child_seed(seed, "bn_prediction", N, P, dataset,
+                                                                        config.M)))
+    return out
+
+
+def _paired(X, Y, W_star, M: int, w0, errors: list[dict], seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
+    """Each replica's paired predictions (stationary point and closed form, from its own data and
+    the run's ``w_0``) and the paired differences BN - prediction at every checkpoint."""
+    design = CentredDesign.from_inputs(X)
+    norms = [e["w_norm"] for e in errors]
+    stat = stationary_prediction(X, Y, W_star, M, seed=seed, epochs=PREDICTION_EPOCHS, w0=w0, w_norm=norms[-1],
+                                 design=design)
+    # with P <= N + 1 the direction depends on the run's norm (the conserved part of w_0): one per checkpoint;
+    # gamma does not (every interpolant has C_B = sigma_B(y))
+    closed = [closed_prediction(X, Y, W_star, M, w0=w0, w_norm=n, design=design)
+              for n in (norms if design.interpolating else norms[-1:])]
+    closed = closed * (len(errors) if len(closed) == 1 else 1)
+    w2 = np.asarray(to_numpy((W_star * W_star).sum(axis=0)), dtype=float)
+    g = stat["gamma"]
+    stat_eps = [g**2 - 2 * g * c["overlap"] + w2 for c in closed] if design.interpolating else [stat["eps"]] * len(errors)
+    return {
+        "pred_eps": stat_eps[-1], "pred_gamma": g, "pred_overlap": stat["overlap"], "pred_iterations": stat["iterations"],
+        "closed_eps": closed[-1]["eps"], "closed_gamma": closed[-1]["gamma"], "closed_overlap": closed[-1]["overlap"],
+        "paired_eps": np.stack([e["population"] - p for e, p in zip(errors, stat_eps)]),
+        "paired_gamma": np.stack([e["gamma"] - g for e in errors]),
+        "closed_paired_eps": np.stack([e["population"] - c["eps"] for e, c in zip(errors, closed)]),
     }
 
 
 def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teachers: int = 1,
              seed: np.random.SeedSequence, config: BNConfig = BNConfig(), backend: str = "numpy",
              dtype: str = "float64", checkpoints: tuple[float, ...] = CHECKPOINTS,
-             progress: bool | None = None) -> dict[str, np.ndarray]:
+             progress: bool | None = None, predict: bool = True) -> dict[str, np.ndarray]:
     """Solver (c): the BN student at ``P = round(alpha N)`` on ``datasets`` input matrices, the
     ``teachers`` of one matrix trained together (one read of each batch for all of them).
 
     Returns, per replica (R = datasets * teachers), ``bn`` (population-statistics test error, the
     primary number), ``bn_train_stats``, ``gamma``, ``w_norm`` at the end, ``dataset``, and
-    ``trajectory`` (C, R) of the primary error at each checkpoint.
+    ``trajectory`` (C, R) of the primary error at each checkpoint, ``gamma_trajectory`` (C, R).
+
+    With ``predict`` (default) each replica also carries its paired predictions from its own data
+    (:mod:`sim._ts_bn_prediction`): ``pred_eps``, ``pred_gamma``, ``pred_overlap`` — the stationary
+    point of the expected batch loss (``pred_iterations``: steps of its solver) —, ``closed_eps``,
+    ``closed_gamma``, ``closed_overlap`` — the leading-order closed form —, and the paired
+    differences at each checkpoint, ``paired_eps``, ``paired_gamma`` (BN - stationary) and
+    ``closed_paired_eps`` (BN - closed form), each (C, R).  For ``P <= N + 1`` the predictions use
+    the run's own ``w_0`` (its conserved part) and the norm at each checkpoint.
     """
     P = samples_for(N, alpha)
     check_size(N, P, delta)
     _check_common(datasets, teachers, seed)
     config.steps(P)
     get_xp(backend)
-    return _concat([_bn_dataset(N, alpha, delta, g, teachers, seed, config, backend, dtype, checkpoints, progress)
-                    for g in range(datasets)])
+    return _concat([_bn_dataset(N, alpha, delta, g, teachers, seed, config, backend, dtype, checkpoints, progress,
+                                predict) for g in range(datasets)])
 
 
 @dataclass(frozen=True)
@@ -191,14 +234,15 @@ def _sweep_task(kind: str, tasks: dict[str, tuple[int, int | None, float, int]],
     else:
         arrays = _bn_dataset(N, alpha, options["delta"], g, options["teachers"], options["seed"],
                              replace(options["config"], M=M), options["backend"], options["dtype"], CHECKPOINTS,
-                             options["progress"])
+                             options["progress"], options["predict"])
     return arrays, {"N": N, "M": M, "alpha": alpha, "P": samples_for(N, alpha), "dataset": g}
 
 
 def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.random.SeedSequence, datasets: int,
                teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
                wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
-               executor: Executor | None = None, progress: bool | None = None) -> dict[GridPoint, dict[str, np.ndarray]]:
+               executor: Executor | None = None, progress: bool | None = None,
+               predict: bool = True) -> dict[GridPoint, dict[str, np.ndarray]]:
     """Every point of the grid ``Ns`` x ``Ms`` x ``alphas`` (``Ms``: batch sizes of the BN student,
     default ``config.M``; None for ``kind="linear"``), each with the arrays of :func:`linear_point`
     / :func:`bn_point`.
@@ -234,6 +278,7 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.r
                     replace(cfg, M=M).steps(P)
     z = _check_zetas(zetas)
     options = {"delta": delta, "teachers": teachers, "seed": seed, "zetas": z, "config": cfg, "gd": gd, "wn": wn,
+               "predict": bool(predict),
                "backend": backend_name(get_xp(backend)), "dtype": dtype,
                # one bar per worker would garble the terminal: inner bars only in this process
                "progress": progress if executor is None or executor.name == "serial" else False}
@@ -243,6 +288,8 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.r
         "zetas": None if z is None else [float(v) for v in z],
         "bn": {k: v for k, v in cfg.to_dict().items() if k != "M"} if kind == "bn" else None, "gd": gd, "wn": wn,
     }
+    if kind == "bn" and predict:  # stores written without predictions keep their old settings (resumable)
+        settings["prediction"] = {"epochs": PREDICTION_EPOCHS, "checkpoints": list(CHECKPOINTS)}
     store = SweepStore(directory, settings) if directory is not None else None
     points = [GridPoint(N, M, a) for N in N_list for M in M_list for a in alpha_list]
     tasks = {_task_key(kind, p, g): (p.N, p.M, p.alpha, g) for p in points for g in range(datasets)}
@@ -263,9 +310,10 @@ def _task_key(kind: str, point: GridPoint, dataset: int) -> str:
 def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: np.random.SeedSequence, datasets: int,
           teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
           wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
-          executor: Executor | None = None, progress: bool | None = None) -> dict[float, dict[str, np.ndarray]]:
+          executor: Executor | None = None, progress: bool | None = None,
+          predict: bool = True) -> dict[float, dict[str, np.ndarray]]:
     """:func:`sweep_grid` at one ``N`` (and the BN student at ``config.M``), keyed by alpha."""
     grid = sweep_grid(kind, [N], alphas, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
                       config=config, gd=gd, wn=wn, backend=backend, dtype=dtype, directory=directory,
-                      executor=executor, progress=progress)
+                      executor=executor, progress=progress, predict=predict)
     return {p.alpha: arrays for p, arrays in grid.items()}

@@ -106,14 +106,19 @@ def chi_factor() -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
+def _log_chi_expr() -> sp.Expr:
+    """:math:`\log c_M` with ``loggamma`` (exact; the form for series and for numerics)."""
+    return sp.expand_log(sp.log(chi_factor()), force=True).replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma), lambda e: sp.loggamma(e.args[0].args[0]))
+
+
+@lru_cache(maxsize=None)
 def chi_factor_series(order: int = 2) -> sp.Expr:
     r""":math:`c_M` to :math:`O(u^{\text{order}})`, :math:`u=1/M`, from the Stirling series of
     :math:`\log\Gamma` (:math:`\log c_M` written with ``loggamma``): :math:`1-\tfrac{3u}{4}-\tfrac{7u^2}{32}`."""
     if order not in (1, 2, 3):
         raise ValueError(f"order must be 1, 2 or 3, got {order!r}")
-    log_c = sp.expand_log(sp.log(chi_factor()), force=True).replace(
-        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma), lambda e: sp.loggamma(e.args[0].args[0]))
-    series = sp.series(log_c.subs(M, 1 / U), U, 0, order + 1).removeO()
+    series = sp.series(_log_chi_expr().subs(M, 1 / U), U, 0, order + 1).removeO()
     series = sp.nsimplify(sp.simplify(series), rational=False)
     return sp.expand(sp.series(sp.exp(series), U, 0, order + 1).removeO())
 
@@ -340,8 +345,6 @@ def _numeric() -> dict:
     lead = bn_leading()
     corr = direction_correction()
     below, above = bn_error_expr()
-    log_c = sp.expand_log(sp.log(chi_factor()), force=True).replace(
-        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma), lambda e: sp.loggamma(e.args[0].args[0]))
     mods = [{"loggamma": special.gammaln}, "numpy"]
     args = (alpha, delta2, C_CHI, U)
     lam = {k: sp.lambdify(args, e, mods) for k, e in {
@@ -353,11 +356,18 @@ def _numeric() -> dict:
     lo, _, clean = alpha_one_limit()
     lam["at_one"] = sp.lambdify((delta2, C_CHI), lo, mods)
     lam["at_one_clean"] = sp.lambdify((C_CHI,), clean, mods)
-    lam["log_c"] = sp.lambdify(M, log_c, mods)
     pn_below, pn_above = pn_error_expr()
     lam["pn_below"] = sp.lambdify((alpha, delta2), pn_below, mods)
     lam["pn_above"] = sp.lambdify((alpha, delta2), pn_above, mods)
     return lam
+
+
+@lru_cache(maxsize=None)
+def _log_chi():
+    """``M -> log c_M`` through SciPy's ``gammaln``."""
+    import scipy.special as special  # noqa: PLC0415
+
+    return sp.lambdify(M, _log_chi_expr(), [{"loggamma": special.gammaln}, "numpy"])
 
 
 def _out(arr: np.ndarray):
@@ -369,7 +379,7 @@ def bn_chi_factor(M_value):
     r""":math:`c_M=\mathbb E\sigma_B/\sigma_P=\sqrt{2/M}\,\Gamma(M/2)/\Gamma((M-1)/2)` (Gaussian, ``1/M``),
     evaluated through :math:`\log\Gamma` (no overflow at large ``M``)."""
     m = _batch_size(M_value)
-    return _out(np.exp(_numeric()["log_c"](m)))
+    return _out(np.exp(_log_chi()(m)))
 
 
 def _inputs(alpha_value, M_value, delta_value):
@@ -379,7 +389,7 @@ def _inputs(alpha_value, M_value, delta_value):
     m = _batch_size(M_value)
     d2 = _nonnegative("delta", delta_value) ** 2
     a, m, d2 = np.broadcast_arrays(a, m, d2)
-    return a, d2, np.exp(_numeric()["log_c"](m)), 1 / m
+    return a, d2, np.exp(_log_chi()(m)), 1 / m
 
 
 def _branches(a, below, above, at_one):

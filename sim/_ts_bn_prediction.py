@@ -1,0 +1,234 @@
+"""Paired predictions for the BN student of seed §2.3, from each replica's own data (``X``, ``Y``, ``W*``).
+
+What :mod:`theory.bn_student` derives, applied to one training set:
+
+* ``closed``: the leading-order converged student — the centred least-squares direction
+  (``P >= N + 2``) or the centred min-norm interpolant plus the conserved part of ``w_0``
+  (``P <= N + 1``), with ``gamma = c_M sigma_T`` (``sigma_T`` of ``h_LS`` resp. of ``y``);
+* ``stationary``: the exact stationary point of the expected batch loss over ``epochs`` random
+  epochs of batches of the same training set (the derivation's step 2 solved numerically): for
+  ``P >= N + 2`` a fixed-point iteration from least squares preconditioned by the centred Gram
+  matrix (BN's Hessian is ``c_M Sigma_T / sigma_h`` to leading order, so it converges in a few
+  steps); for ``P <= N + 1`` the interpolant, where every batch's gradient vanishes, with
+  ``gamma`` the mean of ``sigma_B(y)`` over the batches.
+
+Test error with population statistics: ``eps = gamma^2 - 2 gamma u^T w* + |w*|^2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from theory import bn_chi_factor
+
+from ._backend import array_namespace, default_rng, to_numpy
+
+
+def interpolating(P: int, N: int) -> bool:
+    """Whether centred training data can be fitted exactly (``rank Xc = P - 1 <= N``)."""
+    return P <= N + 1
+
+
+def _cholesky(G: Any):
+    """``v -> G^{-1} v`` for a symmetric positive definite ``G`` by one Cholesky factorisation."""
+    xp = array_namespace(G)
+    if xp is np:
+        from scipy.linalg import cho_factor, cho_solve  # noqa: PLC0415
+
+        factor = cho_factor(G)
+        return lambda v: cho_solve(factor, v)
+    from cupyx.scipy.linalg import solve_triangular  # noqa: PLC0415 - CuPy only
+
+    L = xp.linalg.cholesky(G)
+    return lambda v: solve_triangular(L.T, solve_triangular(L, v, lower=True), lower=False)
+
+
+@dataclass(frozen=True)
+class CentredDesign:
+    """The centred training inputs and one factorisation: ``solve`` applies ``(Xc^T Xc)^{-1}``
+    (``P >= N + 2``) or ``(Xc Xc^T + 1 1^T)^{-1}`` (``P <= N + 1``; equal to the pseudo-inverse of
+    ``Xc Xc^T`` on vectors orthogonal to ``1``, which is all it is applied to)."""
+
+    X: Any  # (P, N) float64
+    Xc: Any
+    solve: Any
+
+    @classmethod
+    def from_inputs(cls, X: Any) -> CentredDesign:
+        xp = array_namespace(X)
+        X = xp.asarray(X, dtype=xp.float64)
+        Xc = X - X.mean(axis=0)
+        P, N = X.shape
+        if interpolating(P, N):
+            gram = Xc @ Xc.T + xp.ones((P, P))
+        else:
+            gram = Xc.T @ Xc
+        return cls(X, Xc, _cholesky(gram))
+
+    @property
+    def interpolating(self) -> bool:
+        return interpolating(*self.X.shape)
+
+    def least_squares(self, Y: Any) -> Any:
+        """Centred least squares ``(N, T)``; the min-norm centred interpolant when interpolating."""
+        Yc = Y - Y.mean(axis=0)
+        if self.interpolating:
+            return self.Xc.T @ self.solve(Yc)
+        return self.solve(self.Xc.T @ Yc)
+
+    def conserved(self, W0: Any) -> Any:
+        """``(I - Pi) W0``: the part of ``W0`` orthogonal to the span of differences of training
+        inputs, which no SGD step of the BN student changes (zero when not interpolating)."""
+        if not self.interpolating:
+            return W0 * 0
+        return W0 - self.Xc.T @ self.solve(self.Xc @ W0)
+
+
+def _errors(W: Any, gamma: Any, W_star: Any) -> dict[str, np.ndarray]:
+    xp = array_namespace(W)
+    overlap = (W * W_star).sum(axis=0) / xp.linalg.norm(W, axis=0)
+    eps = gamma**2 - 2 * gamma * overlap + (W_star * W_star).sum(axis=0)
+    return {"eps": to_numpy(eps), "gamma": to_numpy(gamma), "overlap": to_numpy(overlap)}
+
+
+def _direction(design: CentredDesign, Y: Any, W0: Any | None, w_norm: Any | None) -> Any:
+    """Predicted weight direction: least squares, or (interpolating) ``w_perp + c W_LS`` with ``c``
+    from the final norm (``|w|^2 = |w_perp|^2 + c^2 |W_LS|^2``, Pythagoras: ``w_perp`` is orthogonal
+    to the span that holds ``W_LS``)."""
+    W = design.least_squares(Y)
+    if W0 is None or not design.interpolating:
+        return W
+    xp = array_namespace(W)
+    perp = design.conserved(W0)
+    if w_norm is None:
+        raise ValueError("w_norm (the final |w| per replica) is needed with w0 when P <= N + 1")
+    rest = xp.asarray(w_norm, dtype=xp.float64) ** 2 - (perp * perp).sum(axis=0)
+    if bool(xp.any(rest <= 0)):
+        raise ValueError("w_norm must exceed the norm of the conserved component of w0")
+    return perp + W * xp.sqrt(rest / (W * W).sum(axis=0))
+
+
+def closed_prediction(X: Any, Y: Any, W_star: Any, M: int, *, w0: Any | None = None,
+                      w_norm: Any | None = None, design: CentredDesign | None = None) -> dict[str, np.ndarray]:
+    """Leading-order paired prediction (``eps``, ``gamma``, ``overlap`` per replica, columns of
+    ``Y`` and ``W_star``).  ``w0`` (N, R) and ``w_norm`` (R,): the run's initial weights and final
+    norm, for the conserved component when ``P <= N + 1`` (``w0 = None``: the ``w_0 -> 0`` limit)."""
+    design = design or CentredDesign.from_inputs(X)
+    xp = array_namespace(design.X)
+    Y, W_star = xp.asarray(Y, dtype=xp.float64), xp.asarray(W_star, dtype=xp.float64)
+    W = _direction(design, Y, None if w0 is None else xp.asarray(w0, dtype=xp.float64), w_norm)
+    source = Y if design.interpolating else design.Xc @ W
+    gamma = bn_chi_factor(M) * source.std(axis=0)
+    return _errors(W, gamma, W_star)
+
+
+def _epoch_batches(P: int, M: int, rng: np.random.Generator) -> np.ndarray:
+    per = P // M
+    return rng.permutation(P)[: per * M].reshape(per, M)
+
+
+def batch_correlation(H: Any, Y: Any, batches: np.ndarray) -> tuple[Any, Any]:
+    r"""Sum over ``batches`` (E, K, M) — ``E`` epochs of ``K`` disjoint batches — of
+    :math:`C_B=\frac1M\sum_B\hat n\,y` per replica, and of its gradient with respect to ``H`` (P, R):
+    :math:`\partial C_B/\partial h_i=(y_i-\bar y_B-\hat n_iC_B)/(M\sigma_B)`."""
+    xp = array_namespace(H)
+    idx = xp.asarray(batches)
+    Hb, Yb = H[idx], Y[idx]  # (E, K, M, R)
+    Hc = Hb - Hb.mean(axis=2, keepdims=True)
+    sigma = xp.sqrt((Hc * Hc).mean(axis=2, keepdims=True))
+    n_hat = Hc / sigma
+    Yc = Yb - Yb.mean(axis=2, keepdims=True)
+    C = (n_hat * Yc).mean(axis=2, keepdims=True)
+    dH = (Yc - n_hat * C) / (batches.shape[2] * sigma)
+    grad = xp.zeros_like(H)
+    for e in range(batches.shape[0]):  # indices are distinct within an epoch: a plain indexed add is exact
+        grad[idx[e].ravel()] += dH[e].reshape(-1, H.shape[1])
+    return C.sum(axis=(0, 1, 2)), grad
+
+
+def expected_correlation(X: Any, Y: Any, W: Any, M: int, epochs: int, seed: np.random.SeedSequence,
+                         chunk: int = 8) -> tuple[Any, Any]:
+    """``F`` (R,) and ``dF/dW`` (N, R): the mean batch correlation over ``epochs`` epochs of random
+    batches (the same for every call with the same ``seed``), streamed ``chunk`` epochs at a time."""
+    xp = array_namespace(X)
+    P = X.shape[0]
+    rng = default_rng(seed, np)
+    H = X @ W
+    total, grad, count = 0, xp.zeros_like(H), 0
+    for start in range(0, epochs, chunk):
+        batches = np.stack([_epoch_batches(P, M, rng) for _ in range(min(chunk, epochs - start))])
+        c, g = batch_correlation(H, Y, batches)
+        total, grad, count = total + c, grad + g, count + batches.shape[0] * batches.shape[1]
+    return total / count, X.T @ grad / count
+
+
+@dataclass(frozen=True)
+class StationaryPoint:
+    W: Any
+    gamma: Any
+    iterations: int
+    converged: bool
+
+
+def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.random.SeedSequence,
+                     tol: float = 1e-10, max_iter: int = 60, design: CentredDesign | None = None) -> StationaryPoint:
+    r"""Maximiser of :math:`F(w)=\mathbb E_BC_B(w)` over ``epochs`` epochs of batches (``P >= N + 2``):
+    :math:`w\leftarrow w+\frac{P\sigma_h}{c_M}(X_c^TX_c)^{-1}\nabla F` from least squares, until the
+    relative step is below ``tol`` for every replica; ``gamma = F(w)``."""
+    design = design or CentredDesign.from_inputs(X)
+    if design.interpolating:
+        raise ValueError("the stationary point is degenerate for P <= N + 1: use the interpolant (closed_prediction)")
+    xp = array_namespace(design.X)
+    Y = xp.asarray(Y, dtype=xp.float64)
+    P = design.X.shape[0]
+    W = design.least_squares(Y)
+    scale = P / bn_chi_factor(M)
+    for it in range(1, max_iter + 1):
+        _, grad = expected_correlation(design.X, Y, W, M, epochs, seed)
+        step = design.solve(grad) * (scale * (design.Xc @ W).std(axis=0))
+        W = W + step
+        if float(xp.max(xp.linalg.norm(step, axis=0) / xp.linalg.norm(W, axis=0))) < tol:
+            F, _ = expected_correlation(design.X, Y, W, M, epochs, seed)
+            return StationaryPoint(W, F, it, True)
+    F, _ = expected_correlation(design.X, Y, W, M, epochs, seed)
+    return StationaryPoint(W, F, max_iter, False)
+
+
+def stationary_prediction(X: Any, Y: Any, W_star: Any, M: int, *, seed: np.random.SeedSequence, epochs: int = 200,
+                          w0: Any | None = None, w_norm: Any | None = None,
+                          design: CentredDesign | None = None) -> dict[str, np.ndarray]:
+    """Paired prediction from the exact stationary point of the expected batch loss (``eps``,
+    ``gamma``, ``overlap``, ``iterations``): see the module docstring."""
+    design = design or CentredDesign.from_inputs(X)
+    xp = array_namespace(design.X)
+    Y, W_star = xp.asarray(Y, dtype=xp.float64), xp.asarray(W_star, dtype=xp.float64)
+    if design.interpolating:
+        W = _direction(design, Y, None if w0 is None else xp.asarray(w0, dtype=xp.float64), w_norm)
+        gamma, _ = expected_correlation(design.X, Y, W, M, epochs, seed)  # C_B = sigma_B(y) at the interpolant
+        return {**_errors(W, gamma, W_star), "iterations": np.zeros(Y.shape[1], dtype=int)}
+    point = stationary_point(design.X, Y, M, epochs=epochs, seed=seed, design=design)
+    if not point.converged:
+        raise RuntimeError(f"the stationary-point iteration did not converge in {point.iterations} steps")
+    return {**_errors(point.W, point.gamma, W_star), "iterations": np.full(Y.shape[1], point.iterations)}
+
+
+# ----------------------------------------------------------------------------- paired statistics
+def paired_mean(values: Any, dataset: Any) -> tuple[float, float, int]:
+    """Mean, standard error and number of units of a per-replica quantity, the units being the
+    input matrices: replicas that share one (its teachers) are averaged first."""
+    values, dataset = np.asarray(values, dtype=float), np.asarray(dataset)
+    groups = np.unique(dataset)
+    means = np.array([values[dataset == g].mean() for g in groups])
+    se = float(means.std(ddof=1) / np.sqrt(means.size)) if means.size > 1 else float("nan")
+    return float(means.mean()), se, int(means.size)
+
+
+def paired_drift(paired: Any, dataset: Any, start: int = -2, end: int = -1) -> tuple[float, float, int]:
+    """Drift of a paired difference (BN minus prediction) between two checkpoints of the same runs,
+    ``paired[end] - paired[start]`` ((C, R) -> per replica), with its standard error over input
+    matrices: the convergence statistic (a converged run drifts by less than a few of these SEs)."""
+    paired = np.asarray(paired, dtype=float)
+    return paired_mean(paired[end] - paired[start], dataset)
