@@ -107,7 +107,7 @@ def chi_factor() -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def _log_chi_expr() -> sp.Expr:
-    """:math:`\log c_M` with ``loggamma`` (exact; the form for series and for numerics)."""
+    r""":math:`\log c_M` with ``loggamma`` (exact; the form for series and for numerics)."""
     return sp.expand_log(sp.log(chi_factor()), force=True).replace(
         lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma), lambda e: sp.loggamma(e.args[0].args[0]))
 
