@@ -15,6 +15,11 @@ from .batch_noise import GLM as GLM
 from .batch_noise import BatchNoiseResult as BatchNoiseResult
 from .batch_noise import simulate_batch_noise as simulate_batch_noise
 from .input_distributions import InputSampler as InputSampler
+from ._ts_bn_prediction import closed_prediction as bn_closed_prediction
+from ._ts_bn_prediction import paired_drift as paired_drift
+from ._ts_bn_prediction import paired_mean as paired_mean
+from ._ts_bn_prediction import stationary_point as bn_stationary_point
+from ._ts_bn_prediction import stationary_prediction as bn_stationary_prediction
 from .teacher_student import BNConfig as BNConfig
 from .teacher_student import GridPoint as GridPoint
 from .teacher_student import ZetaFit as ZetaFit
@@ -26,5 +31,6 @@ from .teacher_student import sweep as sweep
 from .teacher_student import sweep_grid as sweep_grid
 
 __all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "Executor", "GridPoint", "InputSampler", "ZetaFit",
-           "array_namespace", "bn_point", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp",
+           "array_namespace", "bn_closed_prediction", "bn_point", "bn_stationary_point",
+           "bn_stationary_prediction", "paired_drift", "paired_mean", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp",
            "linear_point", "make_executor", "samples_for", "simulate_batch_noise", "sweep", "sweep_grid"]

@@ -7,7 +7,10 @@ slices of a fresh random permutation of the P samples every epoch, the same for 
 (``P // M`` steps per epoch);
 loss ``(1/M) sum_B (phi - y)^2``.  Plain SGD on ``w`` and ``gamma`` with
 ``lr_w(t) = lr_w * (M/N) * s(t)`` and ``lr_gamma(t) = lr_gamma * s(t)``; ``s = 1`` for the first
-``hold`` fraction of the steps, then a cosine decay to ``final_ratio`` (a converging schedule).
+``hold`` fraction of the steps, then (``decay="cosine"``) a cosine decay to ``final_ratio``, or
+(``decay="inverse"``) ``s = 1/(1 + (t - t_hold)/(tau T))``: under the inverse decay SGD's residual bias
+falls like ``1/t``, so the paired drift between checkpoints at ``t/2`` and ``t`` measures it, while a
+cosine decay freezes it in the slowest modes, where no drift between checkpoints shows it.
 Initialization (stated, varied by the caller): ``w_0 ~ N(0, w_init^2 I/N)``, ``gamma_0 = gamma_init``.
 """
 
@@ -38,6 +41,8 @@ class BNConfig:
     final_ratio: float = 1e-3
     w_init: float = 1.0
     gamma_init: float = 1.0
+    decay: str = "cosine"
+    tau: float = 0.05
 
     def __post_init__(self) -> None:
         if isinstance(self.M, bool) or not isinstance(self.M, int) or self.M < 2:
@@ -45,7 +50,9 @@ class BNConfig:
         for name in ("epochs", "min_steps"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
-        for name in ("lr_w", "lr_gamma", "w_init", "final_ratio"):
+        if self.decay not in ("cosine", "inverse"):
+            raise ValueError(f"decay must be 'cosine' or 'inverse', got {self.decay!r}")
+        for name in ("lr_w", "lr_gamma", "w_init", "final_ratio", "tau"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if not 0 <= self.hold < 1:
@@ -60,6 +67,8 @@ class BNConfig:
         start = int(self.hold * total)
         if t < start:
             return 1.0
+        if self.decay == "inverse":
+            return 1.0 / (1.0 + (t - start) / (self.tau * total))
         frac = (t - start) / max(total - start, 1)
         return self.final_ratio + (1 - self.final_ratio) * 0.5 * (1 + math.cos(math.pi * frac))
 

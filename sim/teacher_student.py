@@ -253,7 +253,8 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.r
     computes only the missing ones.  Results do not depend on the executor or on the order in
     which tasks finish: every task draws from its own keyed stream (data keyed by N, P and the
     data set, so points of different N or alpha never share data; BN runs that differ only in M
-    share initial weights and permutations).
+    share initial weights and permutations).  ``predict`` (BN only, default True): every replica
+    carries its paired predictions (see :func:`bn_point`); it is part of the stored settings.
     """
     if kind not in ("linear", "bn"):
         raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")

@@ -176,3 +176,31 @@ def test_small_simulation_against_the_paired_prediction_and_a_planted_shrinkage_
     planted = res["pred_gamma"] * (1 - 1.1 * (1 - c)) / c
     bad, bad_se, _ = paired_mean(res["gamma"] - planted, res["dataset"])
     assert abs(bad) > 4.5 * bad_se + 3e-4
+
+
+@pytest.mark.gpu
+def test_predictions_on_cupy_match_numpy():
+    import cupy  # noqa: PLC0415
+
+    N, P, M = 40, 120, 16
+    X, Y, W_star = _data(N, P)
+    seed = child_seed(SEED, "gpu")
+    host = stationary_prediction(X, Y, W_star, M, seed=seed, epochs=5)
+    device = stationary_prediction(cupy.asarray(X), cupy.asarray(Y), cupy.asarray(W_star), M, seed=seed, epochs=5)
+    for key in ("eps", "gamma", "overlap"):
+        np.testing.assert_allclose(device[key], host[key], rtol=1e-9)
+    np.testing.assert_allclose(closed_prediction(cupy.asarray(X), cupy.asarray(Y), cupy.asarray(W_star), M)["eps"],
+                               closed_prediction(X, Y, W_star, M)["eps"], rtol=1e-10)
+
+
+def test_inverse_decay_schedule():
+    cfg = BNConfig(decay="inverse", hold=0.0, tau=0.05)
+    assert cfg.schedule(0, 1000) == 1.0
+    assert cfg.schedule(500, 1000) == pytest.approx(1 / 11)
+    assert cfg.schedule(1000, 1000) / cfg.schedule(500, 1000) == pytest.approx(11 / 21)
+    held = BNConfig(decay="inverse", hold=0.5, tau=0.1)
+    assert held.schedule(400, 1000) == 1.0 and held.schedule(600, 1000) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="decay"):
+        BNConfig(decay="linear")
+    with pytest.raises(ValueError, match="tau"):
+        BNConfig(tau=0.0)
