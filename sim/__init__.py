@@ -17,6 +17,7 @@ from .batch_noise import simulate_batch_noise as simulate_batch_noise
 from .input_distributions import InputSampler as InputSampler
 from ._ts_bn_prediction import closed_prediction as bn_closed_prediction
 from ._ts_bn_prediction import paired_drift as paired_drift
+from ._ts_bn_prediction import paired_extrapolation as paired_extrapolation
 from ._ts_bn_prediction import paired_mean as paired_mean
 from ._ts_bn_prediction import stationary_point as bn_stationary_point
 from ._ts_bn_prediction import stationary_prediction as bn_stationary_prediction
@@ -32,5 +33,5 @@ from .teacher_student import sweep_grid as sweep_grid
 
 __all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "Executor", "GridPoint", "InputSampler", "ZetaFit",
            "array_namespace", "bn_closed_prediction", "bn_point", "bn_stationary_point",
-           "bn_stationary_prediction", "paired_drift", "paired_mean", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp",
+           "bn_stationary_prediction", "paired_drift", "paired_extrapolation", "paired_mean", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp",
            "linear_point", "make_executor", "samples_for", "simulate_batch_noise", "sweep", "sweep_grid"]

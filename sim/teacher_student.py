@@ -72,7 +72,7 @@ def _data(N: int, P: int, delta: float, seed: np.random.SeedSequence, dataset: i
 #: how :func:`_concat` joins each array of a per-data-set result (default: along the replica axis 0)
 _SHARED = {"zetas", "checkpoints"}
 _PER_DATASET = {"ridge_conditional", "ridge_variance", "stieltjes", "gd_iterations", "wn_iterations"}
-_REPLICA_AXIS = {"trajectory": 1, "gamma_trajectory": 1, "paired_eps": 1, "paired_gamma": 1,
+_REPLICA_AXIS = {"trajectory": 1, "gamma_trajectory": 1, "eta_trajectory": 1, "paired_eps": 1, "paired_gamma": 1,
                  "closed_paired_eps": 1}
 #: epochs of random batches over which the stationary point of the expected batch loss is taken
 PREDICTION_EPOCHS = 200
@@ -152,6 +152,7 @@ def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int,
         "w_norm": final["w_norm"],
         "trajectory": np.stack([e["population"] for e in errors]),
         "gamma_trajectory": np.stack([e["gamma"] for e in errors]),
+        "eta_trajectory": np.stack([_effective_rate(config, P, c, e["w_norm"]) for c, e in zip(checkpoints, errors)]),
         "checkpoints": np.asarray(checkpoints, dtype=float),
         "dataset": np.full(teachers, dataset),
     }
@@ -160,6 +161,14 @@ def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int,
         out.update(_paired(X, Y, W_star, config.M, w0, errors, child_seed(seed, "bn_prediction", N, P, dataset,
                                                                         config.M)))
     return out
+
+
+def _effective_rate(config: BNConfig, P: int, fraction: float, w_norm: np.ndarray) -> np.ndarray:
+    """``lr_w s(t) / |w|^2`` at a checkpoint: the step BN's scale invariance makes effective on the
+    direction (the rate SGD's stationary bias is proportional to)."""
+    total = config.steps(P)
+    step = max(1, int(round(fraction * total))) - 1
+    return config.lr_w * config.schedule(step, total) / np.asarray(w_norm, dtype=float) ** 2
 
 
 def _paired(X, Y, W_star, M: int, w0, errors: list[dict], seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
@@ -195,7 +204,8 @@ def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teacher
 
     Returns, per replica (R = datasets * teachers), ``bn`` (population-statistics test error, the
     primary number), ``bn_train_stats``, ``gamma``, ``w_norm`` at the end, ``dataset``, and
-    ``trajectory`` (C, R) of the primary error at each checkpoint, ``gamma_trajectory`` (C, R).
+    ``trajectory`` (C, R) of the primary error at each checkpoint, ``gamma_trajectory`` (C, R) and
+    ``eta_trajectory`` (C, R), the effective direction step ``lr_w s(t)/|w|^2`` there.
 
     With ``predict`` (default) each replica also carries its paired predictions from its own data
     (:mod:`sim._ts_bn_prediction`): ``pred_eps``, ``pred_gamma``, ``pred_overlap`` — the stationary
