@@ -173,15 +173,70 @@ class StationaryPoint:
     converged: bool
 
 
+def _safe_ratio(xp, num: Any, den: Any) -> Any:
+    ok = xp.abs(den) > 0
+    return xp.where(ok, num / xp.where(ok, den, 1.0), 0.0)
+
+
+def _newton_step(grad_at, W: Any, g: Any, precondition, rtol: float, max_inner: int) -> Any:
+    """Preconditioned conjugate gradients for the Newton step ``(-H) d = g`` per replica (columns),
+    with Hessian products by forward differences of the gradient, in the tangent space ``d ⊥ w``:
+    ``F`` is scale invariant, so ``H w = -g`` and along ``w`` the Newton system only rescales ``w``."""
+    xp = array_namespace(W)
+    unit = W / xp.linalg.norm(W, axis=0)
+
+    def tangent(V):
+        return V - unit * (unit * V).sum(axis=0)
+
+    d = xp.zeros_like(W)
+    r = tangent(g)
+    z = tangent(precondition(r))
+    p = z.copy()
+    rz = (r * z).sum(axis=0)
+    g_norm = xp.linalg.norm(r, axis=0)
+    active = g_norm > 0
+    for _ in range(max_inner):
+        h = 1e-5 * xp.linalg.norm(W, axis=0) / xp.maximum(xp.linalg.norm(p, axis=0), 1e-300)
+        Ap = tangent(-(grad_at(W + h * p) - g) / h)
+        curvature = (p * Ap).sum(axis=0)
+        active = active & (curvature > 0)  # truncated CG: stop a replica at non-positive curvature
+        a = xp.where(active, _safe_ratio(xp, rz, curvature), 0.0)
+        d = d + a * p
+        r = r - a * Ap
+        active = active & (xp.linalg.norm(r, axis=0) > rtol * g_norm)
+        if not bool(xp.any(active)):
+            break
+        z = tangent(precondition(r))
+        rz_new = (r * z).sum(axis=0)
+        p = z + _safe_ratio(xp, rz_new, rz) * p
+        rz = rz_new
+    # a replica stopped before its first step falls back to the preconditioned gradient
+    return xp.where(xp.linalg.norm(d, axis=0) > 0, d, tangent(precondition(tangent(g))))
+
+
+def _backtrack(value_at, W: Any, step: Any, halvings: int = 30) -> Any:
+    """Halve each replica's step until ``F`` does not fall (a damped Newton method)."""
+    xp = array_namespace(W)
+    base = value_at(W)
+    scale = xp.ones(W.shape[1])
+    for _ in range(halvings):
+        worse = value_at(W + scale * step) < base
+        if not bool(xp.any(worse)):
+            break
+        scale = xp.where(worse, scale / 2, scale)
+    return scale * step
+
+
 def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.random.SeedSequence,
-                     tol: float = 1e-8, max_iter: int = 400, design: CentredDesign | None = None) -> StationaryPoint:
+                     tol: float = 1e-8, max_iter: int = 20, design: CentredDesign | None = None) -> StationaryPoint:
     r"""Maximiser of :math:`F(w)=\mathbb E_BC_B(w)` over ``epochs`` epochs of batches (``P >= N + 2``).
 
-    Preconditioned ascent from least squares, :math:`w\leftarrow w+\omega\,p`,
-    :math:`p=\frac{P\sigma_h}{c_M}(X_c^TX_c)^{-1}\nabla F` (the Newton step for the leading-order
-    Hessian), with a Barzilai–Borwein step :math:`\omega=s^Ts/s^T(p_{k-1}-p_k)` per replica (clipped
-    to [0.05, 2]; the Hessian departs from the leading one by O(1/M), enough to make plain steps
-    oscillate at M = 4); until the relative step is below ``tol`` for every replica; ``gamma = F(w)``."""
+    Newton's method from least squares, each step by conjugate gradients preconditioned with the
+    leading-order Hessian :math:`\frac{c_M}{P\sigma_h}X_c^TX_c` (exact as :math:`M\to\infty`; at small M
+    the true one departs from it by O(1/M), enough to make the plain preconditioned iteration
+    oscillate at M = 4); until the relative Newton step is below ``tol`` for every replica;
+    ``gamma = F(w)``.  (:math:`F` is scale invariant: its Hessian's null direction :math:`w` is
+    orthogonal to the gradient, so the Newton system is consistent.)"""
     design = design or CentredDesign.from_inputs(X)
     if design.interpolating:
         raise ValueError("the stationary point is degenerate for P <= N + 1: use the interpolant (closed_prediction)")
@@ -190,20 +245,17 @@ def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.rand
     P = design.X.shape[0]
     W = design.least_squares(Y)
     scale = P / bn_chi_factor(M)
-    previous = None
+
+    def grad_at(V):
+        return expected_correlation(design.X, Y, V, M, epochs, seed)[1]
+
     for it in range(1, max_iter + 1):
-        _, grad = expected_correlation(design.X, Y, W, M, epochs, seed)
-        p = design.solve(grad) * (scale * (design.Xc @ W).std(axis=0))
-        if previous is None:
-            omega = 0.5
-        else:
-            s, y = W - previous[0], previous[1] - p
-            sy, ss = (s * y).sum(axis=0), (s * s).sum(axis=0)
-            curved = sy > 1e-300 * xp.maximum(ss, 1e-300)
-            omega = xp.where(curved, xp.clip(ss / xp.where(curved, sy, 1.0), 0.05, 2.0), 0.5)
-        previous = (W, p)
-        W = W + omega * p
-        if float(xp.max(xp.linalg.norm(omega * p, axis=0) / xp.linalg.norm(W, axis=0))) < tol:
+        g = grad_at(W)
+        sigma_h = (design.Xc @ W).std(axis=0)
+        step = _newton_step(grad_at, W, g, lambda r: design.solve(r) * (scale * sigma_h), 1e-6, 200)
+        step = _backtrack(lambda V: expected_correlation(design.X, Y, V, M, epochs, seed)[0], W, step)
+        W = W + step
+        if float(xp.max(xp.linalg.norm(step, axis=0) / xp.linalg.norm(W, axis=0))) < tol:
             F, _ = expected_correlation(design.X, Y, W, M, epochs, seed)
             return StationaryPoint(W, F, it, True)
     F, _ = expected_correlation(design.X, Y, W, M, epochs, seed)
