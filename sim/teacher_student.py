@@ -190,7 +190,8 @@ def _paired(X, Y, W_star, M: int, w0, errors: list[dict], seed: np.random.SeedSe
         "pred_eps": stat_eps[-1], "pred_gamma": g, "pred_overlap": stat["overlap"], "pred_iterations": stat["iterations"],
         "closed_eps": closed[-1]["eps"], "closed_gamma": closed[-1]["gamma"], "closed_overlap": closed[-1]["overlap"],
         "paired_eps": np.stack([e["population"] - p for e, p in zip(errors, stat_eps)]),
-        "paired_gamma": np.stack([e["gamma"] - g for e in errors]),
+        # (gamma, w) and (-gamma, -w) are the same student: compare |gamma|
+        "paired_gamma": np.stack([np.abs(e["gamma"]) - g for e in errors]),
         "closed_paired_eps": np.stack([e["population"] - c["eps"] for e, c in zip(errors, closed)]),
     }
 
@@ -211,7 +212,7 @@ def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teacher
     (:mod:`sim._ts_bn_prediction`): ``pred_eps``, ``pred_gamma``, ``pred_overlap`` — the stationary
     point of the expected batch loss (``pred_iterations``: steps of its solver) —, ``closed_eps``,
     ``closed_gamma``, ``closed_overlap`` — the leading-order closed form —, and the paired
-    differences at each checkpoint, ``paired_eps``, ``paired_gamma`` (BN - stationary) and
+    differences at each checkpoint, ``paired_eps``, ``paired_gamma`` (BN's ``|gamma|`` - stationary) and
     ``closed_paired_eps`` (BN - closed form), each (C, R).  For ``P <= N + 1`` the predictions use
     the run's own ``w_0`` (its conserved part) and the norm at each checkpoint.
     """

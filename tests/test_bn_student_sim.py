@@ -140,7 +140,7 @@ def test_bn_point_carries_paired_predictions():
     for key in ("paired_eps", "paired_gamma", "closed_paired_eps", "gamma_trajectory"):
         assert res[key].shape == (C, 4)
     np.testing.assert_allclose(res["paired_eps"][-1], res["bn"] - res["pred_eps"], atol=1e-14)
-    np.testing.assert_allclose(res["paired_gamma"][-1], res["gamma"] - res["pred_gamma"], atol=1e-14)
+    np.testing.assert_allclose(res["paired_gamma"][-1], np.abs(res["gamma"]) - res["pred_gamma"], atol=1e-14)
     again = sim.bn_point(48, 2.0, datasets=2, teachers=2, seed=np.random.SeedSequence(1109),
                          config=BNConfig(M=8, epochs=20, min_steps=0))
     for key in res:
@@ -174,7 +174,7 @@ def test_small_simulation_against_the_paired_prediction_and_a_planted_shrinkage_
     assert abs(diff) <= tolerance
     c = theory.bn_chi_factor(32)
     planted = res["pred_gamma"] * (1 - 1.1 * (1 - c)) / c
-    bad, bad_se, _ = paired_mean(res["gamma"] - planted, res["dataset"])
+    bad, bad_se, _ = paired_mean(np.abs(res["gamma"]) - planted, res["dataset"])
     assert abs(bad) > 4.5 * bad_se + 3e-4
 
 
