@@ -91,10 +91,10 @@ def stationary_gamma() -> tuple[sp.Expr, sp.Expr]:
 def correlation_decomposition() -> sp.Expr:
     r""":math:`C_B=a\,\sigma_B(h)+\mathrm{cov}_B(h,e)/\sigma_B(h)` for :math:`y=ah+b+e`: bilinearity of
     :math:`\mathrm{cov}_B` with :math:`\mathrm{cov}_B(h,h)=\sigma_B^2`, :math:`\mathrm{cov}_B(h,b)=0`."""
-    a, b = sp.symbols("a b", real=True)
+    a = sp.Symbol("a", real=True)
     sigma, cov_he = sp.Symbol("sigma_B", positive=True), sp.Symbol(r"\mathrm{cov}_B(h,e)", real=True)
     cov = {"h": sigma**2, "b": 0, "e": cov_he}
-    cov_hy = a * cov["h"] + b * 0 + cov["e"] + cov["b"]
+    cov_hy = a * cov["h"] + cov["b"] + cov["e"]
     return sp.expand(cov_hy / sigma)
 
 
@@ -280,7 +280,6 @@ def part1_difference() -> dict[str, sp.Expr]:
     :math:`\mathbb E[m b_1]` a symbol), ``total``, ``linear_labels`` (``total`` for
     :math:`m=\kappa_y\bar n`) and ``exact_cancels`` (the all-orders cancellation of the
     :math:`\gamma^2` terms)."""
-    from ._moments import Z  # noqa: PLC0415
     from .normalization_error import (  # noqa: PLC0415
         average_over_n, conditional_mean_coefficients, exact_error_from_mean_sigma, overall_error)
     from .symbols import N_BAR  # noqa: PLC0415
@@ -302,7 +301,6 @@ def part1_difference() -> dict[str, sp.Expr]:
     e_sym = exact_error_from_mean_sigma(0)[1]
     exact_sq, _ = exact_error_from_mean_sigma(0)
     cancels = sp.simplify(GAMMA**2 * exact_sq + 2 * GAMMA**2 * (e_sym - 1)) == 0  # E[n_bar n_hat] = e
-    del Z
     return {"zeta": sp.simplify(zeta), "E_n_b1": e_nb1, "first_order": sp.expand(first),
             "total": sp.expand(zeta * GAMMA**2 + first), "linear_labels": linear, "exact_cancels": cancels,
             "E_m_b1": e_mb1, "kappa_y": kappa_y}
