@@ -263,8 +263,8 @@ def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.rand
 
 
 def stationary_prediction(X: Any, Y: Any, W_star: Any, M: int, *, seed: np.random.SeedSequence, epochs: int = 200,
-                          w0: Any | None = None, w_norm: Any | None = None,
-                          design: CentredDesign | None = None) -> dict[str, np.ndarray]:
+                          w0: Any | None = None, w_norm: Any | None = None, design: CentredDesign | None = None,
+                          tol: float = 1e-8, max_iter: int = 20) -> dict[str, np.ndarray]:
     """Paired prediction from the exact stationary point of the expected batch loss (``eps``,
     ``gamma``, ``overlap``, ``iterations``): see the module docstring."""
     design = design or CentredDesign.from_inputs(X)
@@ -274,7 +274,7 @@ def stationary_prediction(X: Any, Y: Any, W_star: Any, M: int, *, seed: np.rando
         W = _direction(design, Y, None if w0 is None else xp.asarray(w0, dtype=xp.float64), w_norm)
         gamma, _ = expected_correlation(design.X, Y, W, M, epochs, seed)  # C_B = sigma_B(y) at the interpolant
         return {**_errors(W, gamma, W_star), "iterations": np.zeros(Y.shape[1], dtype=int)}
-    point = stationary_point(design.X, Y, M, epochs=epochs, seed=seed, design=design)
+    point = stationary_point(design.X, Y, M, epochs=epochs, seed=seed, design=design, tol=tol, max_iter=max_iter)
     if not point.converged:
         raise RuntimeError(f"the stationary-point iteration did not converge in {point.iterations} steps")
     return {**_errors(point.W, point.gamma, W_star), "iterations": np.full(Y.shape[1], point.iterations)}
