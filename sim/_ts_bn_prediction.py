@@ -228,7 +228,7 @@ def _backtrack(value_at, W: Any, step: Any, halvings: int = 30) -> Any:
 
 
 def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.random.SeedSequence,
-                     tol: float = 1e-8, max_iter: int = 20, design: CentredDesign | None = None) -> StationaryPoint:
+                     tol: float = 1e-7, max_iter: int = 50, design: CentredDesign | None = None) -> StationaryPoint:
     r"""Maximiser of :math:`F(w)=\mathbb E_BC_B(w)` over ``epochs`` epochs of batches (``P >= N + 2``).
 
     Newton's method from least squares, each step by conjugate gradients preconditioned with the
@@ -264,7 +264,7 @@ def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.rand
 
 def stationary_prediction(X: Any, Y: Any, W_star: Any, M: int, *, seed: np.random.SeedSequence, epochs: int = 200,
                           w0: Any | None = None, w_norm: Any | None = None, design: CentredDesign | None = None,
-                          tol: float = 1e-8, max_iter: int = 20) -> dict[str, np.ndarray]:
+                          tol: float = 1e-7, max_iter: int = 50) -> dict[str, np.ndarray]:
     """Paired prediction from the exact stationary point of the expected batch loss (``eps``,
     ``gamma``, ``overlap``, ``iterations``): see the module docstring."""
     design = design or CentredDesign.from_inputs(X)
