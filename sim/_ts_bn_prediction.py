@@ -143,9 +143,13 @@ def batch_correlation(H: Any, Y: Any, batches: np.ndarray) -> tuple[Any, Any]:
     Yc = Yb - Yb.mean(axis=2, keepdims=True)
     C = (n_hat * Yc).mean(axis=2, keepdims=True)
     dH = (Yc - n_hat * C) / (batches.shape[2] * sigma)
-    grad = xp.zeros_like(H)
-    for e in range(batches.shape[0]):  # indices are distinct within an epoch: a plain indexed add is exact
-        grad[idx[e].ravel()] += dH[e].reshape(-1, H.shape[1])
+    # scatter-add as a gather: within an epoch every sample sits at one position (or none, when
+    # M does not divide P), so its gradient is read from there through the inverse permutation
+    E, K, M = batches.shape
+    flat = xp.concatenate([dH.reshape(E, K * M, -1), xp.zeros((E, 1, H.shape[1]))], axis=1)
+    where = np.full((E, H.shape[0]), K * M)
+    np.put_along_axis(where, batches.reshape(E, K * M), np.arange(K * M)[None, :].repeat(E, 0), axis=1)
+    grad = xp.take_along_axis(flat, xp.asarray(where)[:, :, None], axis=1).sum(axis=0)
     return C.sum(axis=(0, 1, 2)), grad
 
 
