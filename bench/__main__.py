@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from sim._backend import get_xp
+from sim import get_xp
 from theory.cli import Parser, atomic_write, run_main
 
 from . import Report, bn_training, format_table, machine, monte_carlo, ridge_sweep

@@ -16,9 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from sim._backend import array_namespace, default_rng, to_numpy
-from sim._ts_bn import BNConfig, _products, _row_gather, bn_test_errors, train_bn
-from sim._ts_data import child_seed, teacher_data
+from sim import (
+    BNConfig,
+    array_namespace,
+    batch_products,
+    bn_test_errors,
+    default_rng,
+    keyed_seed,
+    row_gather,
+    teacher_data,
+    to_numpy,
+    train_bn,
+)
 
 from . import Row, Target, best_time, sync
 from .machine import Machine
@@ -149,8 +158,8 @@ def step_phases(X: Any, R: int, order: Any, M: int) -> tuple[float, float]:
     steps = P // M
     batch = xp.empty((M, N), dtype=X.dtype)
     Wt, dH = xp.zeros((R, N), dtype=X.dtype), xp.asfortranarray(xp.ones((M, R), dtype=X.dtype))
-    gather_rows = _row_gather(X, batch)
-    forward, update = _products(xp, R, X.dtype)
+    gather_rows = row_gather(X, batch)
+    forward, update = batch_products(xp, R, X.dtype)
 
     def gather():
         for k in range(steps):
@@ -175,10 +184,10 @@ def run(machine: Machine, xp: ModuleType = np, size: BNSize = BNSize(), dtype: s
     torch_sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     N, P, M = size.N, int(size.alpha * size.N), size.M
     cfg, per_epoch, R_max = config(size, size.epochs), P // size.M, max(size.replicas)
-    X64, Y64, W_star = teacher_data(N, P, size.delta, child_seed(SEED, "data"), xp, "float64",
+    X64, Y64, W_star = teacher_data(N, P, size.delta, keyed_seed(SEED, "data"), xp, "float64",
                                     max(R_max, size.long_replicas))
     data = {"float64": (X64, Y64), "float32": (X64.astype("float32"), Y64.astype("float32"))}
-    seed = child_seed(SEED, "train")
+    seed = keyed_seed(SEED, "train")
     w_star = to_numpy(W_star)[:, 0]
     rows: list[Row] = []
     targets: list[Target] = []

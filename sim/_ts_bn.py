@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import asdict, dataclass
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from types import ModuleType
 from typing import Any
 
@@ -127,8 +127,8 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
     marks = {max(1, int(round(c * total))) for c in checkpoints}
     per_epoch = P // M
     batch = xp.empty((M, N), dtype=X.dtype)
-    gather = _row_gather(X, batch)
-    forward, update = _products(xp, R, X.dtype)
+    gather = row_gather(X, batch)
+    forward, update = batch_products(xp, R, X.dtype)
     order = None
     states = []
     show = sys.stderr.isatty() if progress is None else progress
@@ -148,7 +148,7 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
     return states
 
 
-def _row_gather(X: Any, out: Any) -> Callable[[Any], None]:
+def row_gather(X: Any, out: Any) -> Callable[[Any], None]:
     """``out[:] = X[idx]``.  NumPy's default ``mode="raise"`` buffers ``out`` (28 % of a
     one-replica step at N = 4096); the indices come from a permutation, so ``"clip"`` is exact."""
     if array_namespace(X) is np:
@@ -156,7 +156,7 @@ def _row_gather(X: Any, out: Any) -> Callable[[Any], None]:
     return lambda idx: X.take(idx, axis=0, out=out)
 
 
-def _products(xp: ModuleType, R: int, dtype: Any) -> tuple[Callable[[Any, Any], Any], Callable[[Any, Any, Any], None]]:
+def batch_products(xp: ModuleType, R: int, dtype: Any) -> tuple[Callable[[Any, Any], Any], Callable[[Any, Any, Any], None]]:
     """``(forward, update)``: ``forward(batch, Wt) = batch Wt^T`` and ``update(Wt, dH, batch)``:
     ``Wt -= dH^T batch`` in place.
 

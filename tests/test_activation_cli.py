@@ -159,11 +159,11 @@ def _fake_gamma_decay(simulated: float) -> types.ModuleType:
         )
         check = Check(
             name="zeta", section="1", theory=result.value, simulated=simulated, stderr=1e-4,
-            bias_bound=0.0, reason="test", samples=samples,
+            bias_bound=0.0, reason="test", samples=samples, kind="zeta",
         )
         return result, check
 
-    module = types.ModuleType("verify.gamma_decay")
+    module = types.ModuleType("verify.zeta_check")
     module.activation_check = activation_check
     return module
 
@@ -176,7 +176,7 @@ KEYS = {
 
 @pytest.mark.parametrize(("simulated", "status", "code"), [(3 / 128, "holds", 0), (0.5, "disagrees", 1)])
 def test_json_report_and_exit_status(monkeypatch, capsys, simulated, status, code):
-    monkeypatch.setitem(sys.modules, "verify.gamma_decay", _fake_gamma_decay(simulated))
+    monkeypatch.setitem(sys.modules, "verify.zeta_check", _fake_gamma_decay(simulated))
     assert cli.main(["x*sigmoid(x)", "--json", "--samples", "1000"]) == code
     out = capsys.readouterr().out
     assert out.count("\n") == 1
@@ -191,7 +191,7 @@ def test_json_report_and_exit_status(monkeypatch, capsys, simulated, status, cod
 
 
 def test_text_report(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "verify.gamma_decay", _fake_gamma_decay(3 / 128))
+    monkeypatch.setitem(sys.modules, "verify.zeta_check", _fake_gamma_decay(3 / 128))
     assert cli.main(["identity"]) == 0
     out = capsys.readouterr().out
     for label in ("g(x) = x", "A''(x) = g'(x) = 1", r"\frac{1}{2 M}", "sigma_B term", "mu_B term",

@@ -4,6 +4,11 @@ Every formula here comes out of a SymPy derivation from stated assumptions; numb
 or quadrature to 1e-10 relative with an error estimate.
 """
 
+from ._numeric import numeric_function as numeric_function
+from ._parser import FormulaError as FormulaError
+from ._parser import describe_grammar as describe_grammar
+from ._parser import parse_expression as parse_expression
+from ._quadrature import DivergentExpectation as DivergentExpectation
 from .activations import NAMED as NAMED_ACTIVATIONS
 from .activations import activation_expression as activation_expression
 from .activations import curvature as curvature
@@ -26,7 +31,6 @@ from .normalization_error import conditional_error_coefficients as conditional_e
 from .normalization_error import conditional_mean_coefficients as conditional_mean_coefficients
 from .normalization_error import exact_error_from_mean_sigma as exact_error_from_mean_sigma
 from .normalization_error import overall_error as overall_error
-from ._numeric import numeric_function as numeric_function
 from .pn_wn import pn_as_wn as pn_as_wn
 from .teacher_student import bn_equivalent_zeta as bn_equivalent_zeta
 from .teacher_student import bn_interpolation_error as bn_interpolation_error
@@ -41,11 +45,43 @@ from .teacher_student import wn_error_finite as wn_error_finite
 from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
-    "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
-    "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading",
-    "cov_mu_sigma_B_series", "curvature", "exact_error_from_mean_sigma",
-    "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "numeric_function", "overall_error", "pn_as_wn", "var_mu_B",
-    "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
-    "bn_equivalent_zeta", "bn_interpolation_error", "mp_stieltjes", "optimal_zeta", "ridge_correction", "sgd_error",
-    "sgd_error_finite", "teacher_student_formulas", "wn_error", "wn_error_finite", "zeta_map",
+    "activation_expression",
+    "bn_equivalent_zeta",
+    "bn_interpolation_error",
+    "conditional_error",
+    "conditional_error_coefficients",
+    "conditional_mean_coefficients",
+    "cov_mu_sigma_B_leading",
+    "cov_mu_sigma_B_series",
+    "curvature",
+    "describe_grammar",
+    "DivergentExpectation",
+    "exact_error_from_mean_sigma",
+    "FormulaError",
+    "INPUT_FAMILIES",
+    "mean_sigma2_B",
+    "mean_sigma_B_gaussian",
+    "mean_sigma_B_series",
+    "mp_stieltjes",
+    "NAMED_ACTIVATIONS",
+    "numeric_function",
+    "optimal_zeta",
+    "overall_error",
+    "parse_expression",
+    "pn_as_wn",
+    "ridge_correction",
+    "sgd_error",
+    "sgd_error_finite",
+    "teacher_student_formulas",
+    "var_mu_B",
+    "var_sigma2_B",
+    "var_sigma_B_leading",
+    "var_sigma_B_series",
+    "wn_error",
+    "wn_error_finite",
+    "zeta",
+    "zeta_corrections",
+    "zeta_formula",
+    "zeta_map",
+    "ZetaResult",
 ]

@@ -18,8 +18,10 @@ import argparse
 import contextlib
 import math
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -47,9 +49,25 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)} ({self.hint})\n")
 
 
+class Terminated(BaseException):
+    """Raised in the main thread when the process receives SIGTERM (a job scheduler's time limit,
+    ``kill``): like Ctrl-C it unwinds every ``with`` block, so worker processes are ended."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise Terminated(signum)
+
+
 def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None, *, prog: str) -> int:
     """``main(argv)``'s exit status; bad input (ValueError, OSError) is reported as one line on
-    stderr with status 2, an interrupt as one line with status 130."""
+    stderr with status 2, an interrupt (SIGINT) as one line with status 130 and SIGTERM as one line
+    with status 143 — both after the run's ``with`` blocks have ended its workers."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return main(argv)
     except (ValueError, OSError) as exc:
@@ -58,6 +76,12 @@ def run_main(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | 
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"{prog}: terminated (signal {exc.signum})", file=sys.stderr)
+        return 128 + exc.signum
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from theory._parser import describe_grammar, parse_expression
-from theory._quadrature import DivergentExpectation
+from theory import DivergentExpectation, describe_grammar, parse_expression
 from theory.activations import NAMED
 from theory.input_families import FAMILIES
 

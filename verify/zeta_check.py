@@ -31,7 +31,7 @@ def zeta_check(name: str, section: str, result: ZetaResult, simulated: Estimate,
     return Check(
         name=name, section=section, theory=result.value + z2, simulated=simulated.value,
         stderr=simulated.stderr, bias_bound=2 * abs(z3) + result.error, reason=ZETA_REASON,
-        samples=samples, scale=abs(result.value),
+        samples=samples, scale=abs(result.value), kind="zeta",
     )
 
 
