@@ -25,6 +25,7 @@ from scipy.linalg.blas import get_blas_funcs
 from tqdm import tqdm
 
 from ._backend import array_namespace, default_rng, to_numpy
+from ._seeds import SeedLike, as_seed_sequence
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def bn_forward_backward(Xb: Any, Yb: Any, W: Any, gamma: Any) -> tuple[Any, Any,
     return loss, Xb.T @ dH, grad_gamma
 
 
-def train_bn(X: Any, Y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
+def train_bn(X: Any, Y: Any, config: BNConfig, seed: SeedLike, *,
              checkpoints: tuple[float, ...] = (1.0,), progress: bool | None = None) -> list[BNState]:
     """Minibatch SGD of ``R`` BN students on one input matrix ``X`` (P, N); replica ``r`` learns
     the labels ``Y[:, r]`` (P, R) from its own initialization.
@@ -117,7 +118,7 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: np.random.SeedSequence, *,
     if not checkpoints or checkpoints[-1] != 1.0 or any(not 0 < c <= 1 for c in checkpoints):
         raise ValueError(f"checkpoints must be fractions in (0, 1] ending with 1.0, got {checkpoints!r}")
     R, M = Y.shape[1], config.M
-    rng = default_rng(seed, xp)
+    rng = default_rng(as_seed_sequence(seed), xp)
     # drawn in float64 whatever X's precision, so float32 and float64 runs start from the same
     # weights and see the same batch order
     W = rng.standard_normal((N, R)) * (config.w_init / np.sqrt(N))

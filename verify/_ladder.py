@@ -34,64 +34,47 @@ class LadderResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+def _registrar(kind: str, doc: str):
+    """A decorator method that adds the decorated function to the ladder's ``kind`` list."""
+    def register(self: Ladder, fn: Callable) -> Callable:
+        self._fns[kind].append(fn)
+        return fn
+
+    register.__name__, register.__doc__ = kind, doc
+    return register
+
+
 class Ladder:
     """The registry of one verify module (see the module docstring)."""
 
     def __init__(self, name: str, title: str) -> None:
         self.name, self.title = name, title
-        self._requests: list[Callable[[RunContext], list]] = []
-        self._checks: list[Callable[[RunContext, Results], list[Check]]] = []
-        self._claims: list[Callable[[RunContext, Results], Claim]] = []
-        self._figures: list[Callable[[RunContext, Results, Path], Path]] = []
-        self._arrays: list[Callable[[RunContext, Results], dict[str, np.ndarray]]] = []
-        self._info: list[Callable[[RunContext, Results], dict[str, Any]]] = []
+        self._fns: dict[str, list[Callable]] = {k: [] for k in ("requests", "checks", "claims", "figures", "arrays",
+                                                                 "info")}
 
-    def requests(self, fn: Callable[[RunContext], list]) -> Callable[[RunContext], list]:
-        self._requests.append(fn)
-        return fn
-
-    def checks(self, fn):
-        self._checks.append(fn)
-        return fn
-
-    def claim(self, fn):
-        self._claims.append(fn)
-        return fn
-
-    def figure(self, fn):
-        self._figures.append(fn)
-        return fn
-
-    def arrays(self, fn):
-        self._arrays.append(fn)
-        return fn
-
-    def info(self, fn):
-        self._info.append(fn)
-        return fn
-
-    @property
-    def claim_ids(self) -> list[str]:
-        """The names of the registered claim functions (one claim each)."""
-        return [fn.__name__ for fn in self._claims]
+    requests = _registrar("requests", "``fn(ctx) -> [request, ...]``: simulations this ladder needs")
+    checks = _registrar("checks", "``fn(ctx, results) -> [Check, ...]``")
+    claim = _registrar("claims", "``fn(ctx, results) -> Claim``: one claim of the seed")
+    figure = _registrar("figures", "``fn(ctx, results, folder) -> Path``: one figure, written into folder")
+    arrays = _registrar("arrays", "``fn(ctx, results) -> {name: array}`` for the report's .npz")
+    info = _registrar("info", "``fn(ctx, results) -> dict`` for the report's info")
 
     def needs(self, ctx: RunContext) -> list:
         """Every simulation this ladder asks for at this run's size."""
-        return [r for fn in self._requests for r in fn(ctx)]
+        return [r for fn in self._fns["requests"] for r in fn(ctx)]
 
     def evaluate(self, ctx: RunContext, results: Results, figures_dir: Path | None) -> LadderResult:
         """Checks, claims, arrays and info from the results; figures too when ``figures_dir`` is given."""
-        out = LadderResult()
-        for fn in self._checks:
-            out.checks += fn(ctx, results)
-        out.claims += [fn(ctx, results) for fn in self._claims]
-        for fn in self._arrays:
+        out, fns = LadderResult(), self._fns
+        out.checks += [c for fn in fns["checks"] for c in fn(ctx, results)]
+        out.claims += [fn(ctx, results) for fn in fns["claims"]]
+        for fn in fns["arrays"]:
             out.arrays.update(fn(ctx, results))
-        for fn in self._info:
+        for fn in fns["info"]:
             out.info.update(fn(ctx, results))
         if figures_dir is not None:
             figures_dir.mkdir(parents=True, exist_ok=True)
-            out.figures += [str(fn(ctx, results, figures_dir)) for fn in self._figures]
+            out.figures += [str(fn(ctx, results, figures_dir)) for fn in fns["figures"]]
         return out
 
 

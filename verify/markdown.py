@@ -33,7 +33,7 @@ def detectable_table(report: dict) -> str:
     for kind, values in kinds.items():
         low, high = _percent(min(values)), _percent(max(values))
         span = low if low == high else f"{low} – {high}"
-        lines.append(f"| `{kind}` | {len(values)} | {span} |")
+        lines.append(f"| `{_cell(kind)}` | {len(values)} | {span} |")
     return "\n".join(lines)
 
 
