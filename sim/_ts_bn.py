@@ -74,23 +74,39 @@ class BNState:
     gamma: Any  # (R,)
 
 
-def bn_head(H: Any, Yb: Any, gamma: Any) -> tuple[Any, Any, Any]:
-    r"""Loss per replica, ``dL/dH`` and ``dL/d\gamma`` for pre-activations ``H`` (M, R) of one batch.
+def bn_gradients(H: Any, Yb: Any, gamma: Any, scale: float = 1.0) -> tuple[Any, Any, Any]:
+    r"""``scale * dL/dH``, ``dL/d\gamma`` and :math:`m = \overline{y\hat n}` for the pre-activations
+    ``H`` (M, R) of one batch, labels ``Yb`` (M, R); ``H`` is overwritten (it becomes ``scale * dL/dH``).
 
     Forward: :math:`\hat n = (h - \mu_B)/\sigma_B`, :math:`L = \frac1M\sum_B(\gamma\hat n - y)^2`;
     backward through BN: :math:`\partial_h L = (g - \bar g - \hat n\,\overline{g\hat n})/\sigma_B`
-    with :math:`g = \gamma\,\partial_\phi L` and bars the batch means.
+    with :math:`g = \frac2M\gamma(\gamma\hat n - y)` and bars the batch means.  As
+    :math:`\overline{\hat n} = 0` and :math:`\overline{\hat n^2} = 1`, with :math:`c = h - \mu_B`:
+    :math:`\partial_\gamma L = 2(\gamma - m)` and
+    :math:`\partial_h L = \frac{2\gamma}{M\sigma_B}\big(\frac{m}{\sigma_B}c - (y - \bar y)\big)`,
+    three column sums and four passes over the (M, R) head.
     """
+    xp = array_namespace(H)
     M = H.shape[0]
-    centred = H - H.mean(axis=0)
-    inv_sigma = 1 / (centred * centred).mean(axis=0) ** 0.5
-    n_hat = centred * inv_sigma
-    resid = gamma * n_hat - Yb
-    loss = (resid * resid).mean(axis=0)
-    grad_gamma = (2 / M) * (resid * n_hat).sum(axis=0)
-    g = (2 / M) * gamma * resid
-    dH = (g - g.mean(axis=0) - n_hat * (g * n_hat).mean(axis=0)) * inv_sigma
-    return loss, dH, grad_gamma
+    centred = H
+    centred -= H.sum(axis=0) / M
+    inv_sigma = (xp.einsum("ij,ij->j", centred, centred) / M) ** -0.5
+    m = xp.einsum("ij,ij->j", Yb, centred) * (inv_sigma / M)
+    k = (2 * scale / M) * gamma * inv_sigma  # dL/dh = k (m c / sigma - y + y_mean)
+    k_y_mean = k * (Yb.sum(axis=0) / M)
+    centred *= k * m * inv_sigma
+    dH = centred
+    dH -= Yb * k
+    dH += k_y_mean
+    return dH, 2 * (gamma - m), m
+
+
+def bn_head(H: Any, Yb: Any, gamma: Any, scale: float = 1.0) -> tuple[Any, Any, Any]:
+    r"""Loss per replica, ``scale * dL/dH`` and ``dL/d\gamma`` (:func:`bn_gradients`), with
+    :math:`L = \gamma^2 - 2\gamma m + \overline{y^2}`; ``H`` is overwritten."""
+    xp = array_namespace(H)
+    dH, grad_gamma, m = bn_gradients(H, Yb, gamma, scale)
+    return gamma * gamma - 2 * gamma * m + xp.einsum("ij,ij->j", Yb, Yb) / Yb.shape[0], dH, grad_gamma
 
 
 def bn_forward_backward(Xb: Any, Yb: Any, W: Any, gamma: Any) -> tuple[Any, Any, Any]:
@@ -129,6 +145,8 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: SeedLike, *,
     per_epoch = P // M
     batch = xp.empty((M, N), dtype=X.dtype)
     gather = row_gather(X, batch)
+    labels = xp.empty((M, R), dtype=Y.dtype)
+    gather_labels = row_gather(Y, labels)
     forward, update = batch_products(xp, R, X.dtype)
     order = None
     states = []
@@ -139,9 +157,10 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: SeedLike, *,
             order = xp.argsort(rng.random(P))
         idx = order[k * M:(k + 1) * M]
         gather(idx)  # the one read of these M rows, shared by all replicas
-        _, dH, grad_gamma = bn_head(forward(batch, Wt), Y[idx], gamma)
+        gather_labels(idx)
         s = config.schedule(t, total)
-        dH *= X.dtype.type(config.lr_w * M / N * s)  # fold the step into the small factor
+        # the step size folded into the small factor dH
+        dH, grad_gamma, _ = bn_gradients(forward(batch, Wt), labels, gamma, config.lr_w * M / N * s)
         update(Wt, dH, batch)
         gamma -= X.dtype.type(config.lr_gamma * s) * grad_gamma
         if t + 1 in marks:

@@ -11,7 +11,7 @@ import pytest
 
 import sim.teacher_student as sts
 from sim._backend import cuda_status
-from sim._ts_bn import BNConfig, BNState, bn_forward_backward, bn_test_errors, train_bn
+from sim._ts_bn import BNConfig, BNState, bn_forward_backward, bn_head, bn_test_errors, train_bn
 from sim._ts_data import teacher_data
 from sim._seeds import keyed_seed
 from sim._ts_linear import (
@@ -148,6 +148,27 @@ def test_bn_backward_matches_finite_differences():
         np.testing.assert_allclose(grad_w[i], num, rtol=1e-6, atol=1e-8)
     num = (bn_forward_backward(Xb, yb, w, gamma + h)[0] - bn_forward_backward(Xb, yb, w, gamma - h)[0]) / (2 * h)
     np.testing.assert_allclose(grad_gamma, num, rtol=1e-6)
+    # the loss is the plain one, and the step size folded in scales dL/dH and nothing else
+    H = Xb @ w
+    n_hat = (H - H.mean(axis=0)) / H.std(axis=0)
+    loss, dH, _ = bn_head(H.copy(), yb, gamma)
+    np.testing.assert_allclose(loss, ((gamma * n_hat - yb) ** 2).mean(axis=0), rtol=1e-13)
+    scaled = bn_head(H.copy(), yb, gamma, 0.25)
+    np.testing.assert_allclose(scaled[1], 0.25 * dH, rtol=1e-14)
+    np.testing.assert_array_equal(scaled[2], bn_head(H.copy(), yb, gamma)[2])
+
+
+@pytest.mark.gpu
+def test_bn_gradients_on_cupy_equal_numpy():
+    """The step's head on CuPy arrays computes what it computes on NumPy arrays (same inputs)."""
+    import cupy  # noqa: PLC0415 - the gpu marker skips this test without CuPy and a device
+
+    rng = np.random.Generator(np.random.PCG64(keyed_seed(SEED, "cupy-head")))
+    H, Yb, gamma = rng.standard_normal((32, 16)), rng.standard_normal((32, 16)), rng.random(16) + 0.5
+    ours = bn_head(H.copy(), Yb, gamma, 0.3)
+    theirs = bn_head(cupy.asarray(H), cupy.asarray(Yb), cupy.asarray(gamma), 0.3)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(cupy.asnumpy(b), a, rtol=1e-12, atol=1e-14)
 
 
 def test_bn_test_error_matches_held_out_set():
