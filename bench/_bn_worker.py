@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from sim import (
     BNConfig,
     batch_products,
+    bn_gradients,
     get_xp,
     keyed_seed,
     row_gather,
@@ -173,28 +174,47 @@ def run_case(case: Case, size: BNSize, backend: str) -> Result:
     return Result(seconds, own, tuple(float(e) for e in eps), others)
 
 
-def run_phases(dtype: str, R: int, size: BNSize, backend: str) -> tuple[float, float]:
-    """Seconds per step of two phases of ``train_bn``'s step over one epoch of its batches, with
-    the functions it uses: the row gather, and the two products on the gathered batch."""
+def run_phases(dtype: str, R: int, size: BNSize, backend: str, repeat: int = 2) -> dict[str, float]:
+    """Seconds per step of ``train_bn`` (a timed run) and of the phases of its step, each a pass
+    over one epoch's batches with the functions it uses: the row gather (inputs and labels), the
+    two products (on one gathered batch), and the BN head (on a copy of one batch's
+    pre-activations).  Passes interleaved, best of ``repeat``; what the phases leave of the step
+    is Python, the update of gamma and, once per run, the initial draws."""
     ctx = context(size, backend)
-    xp, (X, _) = ctx.xp, ctx.data[dtype]
-    order, M = ctx.draws(dtype, R)[1][0], size.M
-    steps = size.P // M
-    batch = xp.empty((M, size.N), dtype=X.dtype)
-    Wt, dH = xp.zeros((R, size.N), dtype=X.dtype), xp.asfortranarray(xp.ones((M, R), dtype=X.dtype))
-    gather_rows = row_gather(X, batch)
+    xp, (X, Y) = ctx.xp, ctx.data[dtype]
+    M, steps = size.M, size.P // size.M
+    order = ctx.draws(dtype, R)[1][0]
+    labels_all = xp.ascontiguousarray(Y[:, :R])
+    batch, labels = xp.empty((M, size.N), dtype=X.dtype), xp.empty((M, R), dtype=X.dtype)
+    gather_rows, gather_labels = row_gather(X, batch), row_gather(labels_all, labels)
     forward, update = batch_products(xp, R, X.dtype)
+    Wt, gamma = xp.ascontiguousarray(ctx.draws(dtype, R)[0].T), xp.ones(R, dtype=X.dtype)
+    gather_rows(order[:M])
+    H, zero = forward(batch, Wt), xp.zeros((R, M), dtype=X.dtype).T  # dH = 0 (Fortran order): Wt stays
 
     def gather():
         for k in range(steps):
             gather_rows(order[k * M:(k + 1) * M])
+            gather_labels(order[k * M:(k + 1) * M])
 
     def products():
         for _ in range(steps):
             forward(batch, Wt)
-            update(Wt, dH, batch)
+            update(Wt, zero, batch)
 
-    return tuple(best_time(f, 2, xp) / steps for f in (gather, products))
+    def head():
+        for _ in range(steps):
+            bn_gradients(H.copy(), labels, gamma, 1e-3)
+
+    run = size.config()
+    passes = {"step": lambda: train_bn(X, labels_all, run, ctx.seed), "gather": gather, "products": products,
+              "head": head}
+    per_pass = {name: run.steps(size.P) if name == "step" else steps for name in passes}
+    best = dict.fromkeys(passes, float("inf"))
+    for _ in range(repeat):
+        for name, fn in passes.items():
+            best[name] = min(best[name], best_time(fn, 1, xp, warmup=0) / per_pass[name])
+    return best
 
 
 def run_precision(size: BNSize, backend: str) -> tuple[np.ndarray, np.ndarray]:

@@ -131,17 +131,19 @@ def _headline(ours: Result, theirs: Result, naive: Result, machine: Machine, siz
                 headline=True)]
 
 
-def _bound_targets(ours: Result, theirs: Result, phases: tuple[float, float], machine: Machine, size: BNSize,
+def _bound_targets(ours: Result, theirs: Result, phases: dict[str, float], machine: Machine, size: BNSize,
                    dt: str) -> list[Target]:
     """The issue's goals at the largest R, each with where bnreg's step time goes."""
     R = max(size.replicas)
-    step, torch_step = _step_us(ours, size), _step_us(theirs, size)
-    gather, products = (p * 1e6 for p in phases)
+    us = {name: seconds * 1e6 for name, seconds in phases.items()}
+    step, products, torch_step = us["step"], us["products"], _step_us(theirs, size)
     peak = 4 * size.M * size.N * R / machine.gflops[dt] / 1e3  # both products at the matmul rate, us
-    rest = step - gather - products
-    where = (f"step {step:.0f} us = products {products:.0f} us ({peak / products:.0%} of the matmul rate; "
-             f"{peak:.0f} us at it) + gather {gather:.0f} us + BN head and Python {rest:.0f} us")
-    return [Target(f"bnreg R={R} {dt} / batched PyTorch {dt} (replica-epochs/s)", torch_step / step, 2.0, True,
+    rest = step - us["gather"] - products - us["head"]
+    where = (f"step {step:.0f} us = products {products:.0f} us ({peak / products:.0%} of the matmul rate: "
+             f"{peak:.0f} us at it) + gather {us['gather']:.0f} us + BN head {us['head']:.0f} us + Python and "
+             f"gamma {rest:.0f} us")
+    ratio = _rate(ours, R, size) / _rate(theirs, R, size)
+    return [Target(f"bnreg R={R} {dt} / batched PyTorch {dt} (replica-epochs/s)", ratio, 2.0, True,
                    f"PyTorch {torch_step:.0f} us/step; bnreg {where}; with nothing but its products bnreg would be "
                    f"{torch_step / products:.2f}x"),
             Target(f"bnreg R={R} {dt}: fraction of the matmul rate", peak / step, 0.8, True, where)]

@@ -23,6 +23,7 @@ from ._seeds import keyed_seed as keyed_seed
 from ._streaming import Estimate as Estimate
 from ._ts_bn import BNState as BNState
 from ._ts_bn import batch_products as batch_products
+from ._ts_bn import bn_gradients as bn_gradients
 from ._ts_bn import bn_test_errors as bn_test_errors
 from ._ts_bn import row_gather as row_gather
 from ._ts_bn import train_bn as train_bn
@@ -55,6 +56,7 @@ __all__ = [
     "BACKENDS",
     "batch_products",
     "BatchNoiseResult",
+    "bn_gradients",
     "bn_point",
     "bn_test_errors",
     "BNConfig",
