@@ -28,8 +28,8 @@ from .context import RunContext
 from .markdown import render
 from .runner import LADDERS, Run, run
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "results"
+#: where a run writes by default: ``results/`` of the folder it runs in (git-ignored in the repository)
+RESULTS = Path("results")
 
 
 def build_parser() -> Parser:
@@ -104,8 +104,8 @@ def _report(args, ctx: RunContext, result: Run, elapsed: float) -> dict:
         "versions": _versions(), "timings_s": {**result.seconds, "total": elapsed},
         "passed": all(c.holds for c in result.checks),
         "checks": [c.to_dict() for c in result.checks], "claims": [c.to_dict() for c in result.claims],
-        "figures": [str(Path(f).resolve().relative_to(ROOT)) if Path(f).resolve().is_relative_to(ROOT) else f
-                    for f in figures],
+        "figures": [str(Path(f).resolve().relative_to(Path.cwd())) if Path(f).resolve().is_relative_to(Path.cwd())
+                    else f for f in figures],
         "info": {name: r.info for name, r in result.results.items() if r.info},
     }
 
