@@ -4,6 +4,8 @@ Every formula here comes out of a SymPy derivation from stated assumptions; numb
 or quadrature to 1e-10 relative with an error estimate.
 """
 
+from . import notation as notation
+from ._formula import Formula as Formula
 from .activations import NAMED as NAMED_ACTIVATIONS
 from .activations import activation_expression as activation_expression
 from .activations import curvature as curvature
@@ -41,7 +43,7 @@ from .teacher_student import wn_error_finite as wn_error_finite
 from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
-    "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
+    "Formula", "INPUT_FAMILIES", "notation", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
     "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading",
     "cov_mu_sigma_B_series", "curvature", "exact_error_from_mean_sigma",
     "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "numeric_function", "overall_error", "pn_as_wn", "var_mu_B",
