@@ -205,6 +205,9 @@ def test_snippets_and_listing(exported, formulas):
     assert len(entries) == len(formulas)
     wn = entries["eq:wn-error"]
     assert wn["section"] == "2.3" and set(wn["uses"]) == {"eq:mp-stieltjes", "eq:mp-stieltjes-derivative"}
+    assert wn["requires"] == ["eq:mp-edge-lower", "eq:mp-edge-upper", "eq:mp-discriminant", "eq:mp-stieltjes",
+                              "eq:mp-stieltjes-derivative"]
+    assert wn["text"] == "δ²(G + G'·ζ) - G'·ζ²"
     assert wn["srepr"] == sp.srepr({f.label: f for f in formulas}["wn-error"].rhs)
     assert {"name": "delta2", "latex": r"\delta^{2}", "text": "δ²"}.items() <= {
         **next(e for e in listing["notation"] if e["name"] == "delta2")}.items()
@@ -212,6 +215,7 @@ def test_snippets_and_listing(exported, formulas):
     assert files == sorted([SNIPPET_MARKER] + [f"{f.label}.tex" for f in formulas])
     text = (exported / "snippets" / "wn-error.tex").read_text()
     assert r"\label{eq:wn-error}" in text and text.count(r"\begin{equation}") == 1
+    assert "\\input first: mp-edge-lower.tex, mp-edge-upper.tex" in text
 
 
 def test_snippets_folder_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):

@@ -35,6 +35,18 @@ def uses(formula: Formula, formulas: Sequence[Formula]) -> list[Formula]:
     return [f for f in formulas if f.defines is not None and f.defines.name in names and f is not formula]
 
 
+def requires(formula: Formula, formulas: Sequence[Formula]) -> list[Formula]:
+    """Every formula ``formula`` needs, directly or through another one, in document order."""
+    needed: set[str] = set()
+    todo = [formula]
+    while todo:
+        for f in uses(todo.pop(), formulas):
+            if f.label not in needed:
+                needed.add(f.label)
+                todo.append(f)
+    return [f for f in formulas if f.label in needed]
+
+
 def document(formulas: Sequence[Formula]) -> str:
     """A standalone LaTeX document: the notation, then every formula with its label, seed
     section and assumptions, grouped by the seed's parts."""
@@ -86,9 +98,9 @@ def snippet(formula: Formula, formulas: Sequence[Formula]) -> str:
     """One formula as a file to ``\\input`` (needs ``amsmath``, ``amssymb``)."""
     head = [f"% {formula.title} (seed section {formula.section}); bnreg label {formula.tex_label}",
             f"% needs {_PACKAGES}"]
-    needed = uses(formula, formulas)
+    needed = requires(formula, formulas)
     if needed:
-        head.append("% uses " + ", ".join(f"{f.tex_label} ({f.label}.tex)" for f in needed))
+        head.append("% \\input first: " + ", ".join(f"{f.label}.tex" for f in needed))
     return "\n".join(head) + "\n" + formula.equation() + "\n"
 
 
@@ -110,4 +122,5 @@ def _entry(f: Formula, formulas: Sequence[Formula]) -> dict:
         "srepr": sp.srepr(f.rhs), "printed_srepr": sp.srepr(f.printed),
         "defines": None if f.defines is None else f.defines.name,
         "uses": [g.tex_label for g in uses(f, formulas)],
+        "requires": [g.tex_label for g in requires(f, formulas)],
     }

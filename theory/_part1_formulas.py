@@ -70,7 +70,11 @@ def _statistics() -> list[Formula]:
 
 
 def _normalization_error() -> list[Formula]:
-    from .normalization_error import conditional_error_coefficients, exact_error_from_mean_sigma, overall_error  # noqa: PLC0415
+    from .normalization_error import (  # noqa: PLC0415
+        conditional_error_coefficients,
+        exact_error_from_mean_sigma,
+        overall_error,
+    )
 
     c1, c2 = conditional_error_coefficients(1), conditional_error_coefficients(2)
     expansion = (r"$\mathbb{E}[(\hat h-\bar h)^2\mid\bar n]/\gamma^2=c_1(\bar n)/M+c_2(\bar n)/M^2+O(M^{-3})$")

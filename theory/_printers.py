@@ -23,7 +23,7 @@ class NotationLatexPrinter(LatexPrinter):
     superscript as it is (``\\delta^{2}`` squared is ``\\left(\\delta^{2}\\right)^{2}``)."""
 
     def __init__(self, table: Mapping, settings: dict | None = None) -> None:
-        super().__init__(settings or {})
+        super().__init__({"fold_frac_powers": True, **(settings or {})})
         self._table = table
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
@@ -31,11 +31,10 @@ class NotationLatexPrinter(LatexPrinter):
         return row.latex if row is not None else super()._print_Symbol(expr, style)
 
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
-        """SymPy's order of a sum's terms, with a leading run of negative terms moved to the end
-        (``P - 1 - N``, not ``- N + P - 1``); a polynomial keeps its order of degrees."""
-        terms = super()._as_ordered_terms(expr, order=order)
-        lead = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
-        return terms[lead:] + terms[:lead]
+        """SymPy's order of a sum's terms, except that a sum does not open with a minus sign: its
+        leading negative terms move behind the other terms but before a constant (``P - N - 1``,
+        not ``- N + P - 1``).  A sum that opens with a positive term keeps SymPy's order."""
+        return _no_leading_minus(super()._as_ordered_terms(expr, order=order))
 
     def parenthesize_super(self, s: str) -> str:
         return s if _ATOMIC_LATEX.match(s) else self._add_parens(s)
@@ -78,6 +77,9 @@ class NotationTextPrinter(StrPrinter):
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         row = self._table.get(expr.name)
         return row.text if row is not None else expr.name
+
+    def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
+        return _no_leading_minus(super()._as_ordered_terms(expr, order=order))
 
     def _print_Relational(self, expr: sp.core.relational.Relational) -> str:
         op = _RELATIONS.get(expr.rel_op, expr.rel_op)
@@ -144,3 +146,12 @@ def _width(tex: str) -> float:
     plain = re.sub(r"\\[A-Za-z]+", "x", plain)
     weight = 0.6 if "frac" in tex else 1.0
     return weight * len(re.sub(r"[{}^_\s]", "", plain))
+
+
+def _no_leading_minus(terms: list[sp.Expr]) -> list[sp.Expr]:
+    """Leading negative terms moved behind the others but before a constant (``P - N - 1``)."""
+    lead = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
+    if lead == 0:
+        return terms
+    rest = terms[lead:] + terms[:lead]
+    return [t for t in rest if not t.is_Number] + [t for t in rest if t.is_Number]

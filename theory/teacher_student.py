@@ -348,7 +348,9 @@ def _ridge_correction_display() -> sp.Expr:
     and the arcsine integrals of ``e``'s partial fractions, :math:`\\pi/\\sqrt D` and its ``-d/d zeta``."""
     e = sp.factor(ridge_mode_error())
     endpoints = sum(e.subs(lam, edge) for edge in (LAMBDA_MINUS, LAMBDA_PLUS)) / 4
-    return endpoints - delta2 / (2 * sp.sqrt(DISC)) + zeta * (delta2 - zeta) * (1 + alpha + zeta) / (2 * DISC ** sp.Rational(3, 2))
+    j1 = delta2 / (2 * sp.sqrt(DISC))
+    j2 = zeta * (delta2 - zeta) * (1 + alpha + zeta) / (2 * DISC ** sp.Rational(3, 2))
+    return endpoints - j1 + j2
 
 
 def _spectrum_formulas() -> list[Formula]:
@@ -380,7 +382,8 @@ def formulas() -> list[Formula]:
     c_below, c_above = ridge_correction_expr()
     c_display = _ridge_correction_display()
     wishart = _GAUSS.replace(r", $N\to\infty$", "") + r"; inverse-Wishart mean"
-    bai = _GAUSS + r"; Bai--Silverstein mean (real Gaussian), $\mathbb{E}\,\epsilon_{\mathrm{gen}}=\epsilon^{\mathrm{wn}}_{\mathrm{gen}}+c_{1/N}/N+O(N^{-2})$"
+    bai = (_GAUSS + r"; Bai--Silverstein mean (real Gaussian), "
+           r"$\mathbb{E}\,\epsilon_{\mathrm{gen}}=\epsilon^{\mathrm{wn}}_{\mathrm{gen}}+c_{1/N}/N+O(N^{-2})$")
     part1 = r"Part-1 $\zeta$ with $A''=2$, $\rho=0$; loss convention"
     return _spectrum_formulas() + [
         Formula("ridge-mode-error", "Ridge error of one eigenmode", "2.3", r"N\,\mathbb{E}[(v_k-w^*_k)^2]",
@@ -389,7 +392,8 @@ def formulas() -> list[Formula]:
         Formula("wn-error", "WN + gamma decay generalization error", "2.3", r"\epsilon^{\mathrm{wn}}_{\mathrm{gen}}",
                 wn_error_expr(), _GAUSS + "; ridge convention",
                 display=_wn_error_in_g_and_derivative(),
-                note=r"this is the seed's $\delta^2\,\partial(\zeta G)/\partial\zeta-\zeta^2\,\partial G/\partial\zeta$"),
+                note=r"this is the seed's "
+                     r"$\delta^2\,\partial(\zeta G)/\partial\zeta-\zeta^2\,\partial G/\partial\zeta$"),
         Formula("sgd-error-below", r"Least squares, $\alpha<1$", "2.3",
                 r"\epsilon^{\mathrm{sgd}}_{\mathrm{gen}}", below, _GAUSS + r"; $\alpha<1$",
                 display=((1 - alpha) ** 2 + alpha * delta2) / (1 - alpha), region=_BELOW),
@@ -405,8 +409,10 @@ def formulas() -> list[Formula]:
                 bai + r"; $\alpha\ge1$", display=c_display, region=_ABOVE,
                 note=r"the same closed form as for $\alpha<1$: the derivation's two branches agree"),
         Formula("optimal-zeta", "Optimal gamma decay (ridge convention)", "2.3", r"\zeta^{*}", optimal_zeta_expr(),
-                _GAUSS + r"; any spectrum ($\partial_\zeta\epsilon^{\mathrm{wn}}_{\mathrm{gen}}=(\delta^2-\zeta)(2G'+\zeta G'')$)"),
-        Formula("zeta-map", "Ridge convention from the per-sample loss", "2.3", r"\zeta", zeta_map_expr().subs(zeta, ZETA_L),
+                _GAUSS + r"; any spectrum "
+                r"($\partial_\zeta\epsilon^{\mathrm{wn}}_{\mathrm{gen}}=(\delta^2-\zeta)(2G'+\zeta G'')$)"),
+        Formula("zeta-map", "Ridge convention from the per-sample loss", "2.3", r"\zeta",
+                zeta_map_expr().subs(zeta, ZETA_L),
                 r"loss $\frac1P\sum_j(\phi(x_j)-y_j)^2+\zeta_L\gamma^2$, $P=\alpha N$"),
         Formula("gamma-star", r"Optimal scale of the PN loss", "2.3", r"\gamma_{*}", sp.sqrt(1 + delta2) / (1 + ZETA_L),
                 r"PN loss $\gamma^2-2\gamma\sqrt{1+\delta^2}+1+\delta^2+\zeta_L\gamma^2$", defines=GAMMA_STAR),
