@@ -309,3 +309,20 @@ def test_document_compiles_without_overfull_boxes_or_stray_glyphs(exported):
                           text=True, timeout=120, check=True).stdout
     assert stray_glyphs(text) == []
     assert "(1)" in text
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (CI installs it)")
+def test_a_paper_can_input_a_snippet_and_what_it_requires(exported):
+    listing = json.loads((exported / "formulas.json").read_text())
+    wn = next(e for e in listing["formulas"] if e["label"] == "eq:wn-error")
+    pieces = [label.removeprefix("eq:") for label in wn["requires"]] + ["wn-error"]
+    paper = "\n".join([r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\begin{document}",
+                       *(rf"\input{{snippets/{p}}}" for p in pieces),
+                       r"As (\ref{eq:wn-error}) shows, \dots", r"\end{document}"])
+    (exported / "paper.tex").write_text(paper)
+    for _ in range(2):
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"], cwd=exported,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout[-2000:]
+    log = (exported / "paper.log").read_text(errors="replace")
+    assert "undefined" not in log.lower() and "Overfull" not in log

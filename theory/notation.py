@@ -45,7 +45,7 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     (r"\bar{n}", r"\bar{n}", "n̄", r"$(h-\mu_{\mathcal{P}})/\sigma_{\mathcal{P}}$, the standardized pre-activation"),
     ("s", "s", "s", r"skewness $m_3$ of $h$"),
     ("rho", r"\rho", "ρ", r"excess kurtosis $m_4-3$ of $h$ (0 for a Gaussian)"),
-    ("e", r"\frac{\mathbb{E}\sigma_{\mathcal{B}}}{\sigma_{\mathcal{P}}}", "E[σ_B]/σ_P",
+    ("e", r"\mathbb{E}\sigma_{\mathcal{B}}/\sigma_{\mathcal{P}}", "E[σ_B]/σ_P",
      r"mean batch standard deviation in units of $\sigma_{\mathcal{P}}$"),
     ("chi_M", r"\chi_{M}", "χ_M", r"mean of a $\chi$ variable with $M-1$ degrees of freedom"),
     (r"F_{\gamma}", r"F_{\gamma}", "F_γ", r"$\mathbb{E}[A''(\bar h)\bar n^2]$, the Fisher information of $\gamma$"),
