@@ -4,6 +4,8 @@ Every formula here comes out of a SymPy derivation from stated assumptions; numb
 or quadrature to 1e-10 relative with an error estimate.
 """
 
+from . import notation as notation
+from ._formula import Formula as Formula
 from ._numeric import numeric_function as numeric_function
 from ._parser import FormulaError as FormulaError
 from ._parser import describe_grammar as describe_grammar
@@ -57,6 +59,7 @@ __all__ = [
     "describe_grammar",
     "DivergentExpectation",
     "exact_error_from_mean_sigma",
+    "Formula",
     "FormulaError",
     "INPUT_FAMILIES",
     "mean_sigma2_B",
@@ -64,6 +67,7 @@ __all__ = [
     "mean_sigma_B_series",
     "mp_stieltjes",
     "NAMED_ACTIVATIONS",
+    "notation",
     "numeric_function",
     "optimal_zeta",
     "overall_error",

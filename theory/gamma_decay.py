@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import sympy as sp
 
+from . import notation
 from ._numeric import numeric_function
 from ._quadrature import expectation, kinks
 from .symbols import BETA, GAMMA, N_BAR, RHO, SKEW, X
@@ -303,9 +304,9 @@ def zeta(
     general = sum(terms.values()).subs({RHO: rho_e, SKEW: skew_e})
     if exprs is not None:
         expression = sp.simplify(general.subs(dict(zip((MU_D2A, CROSS, F_GAMMA), exprs))))
-        latex = sp.latex(expression)
+        latex = notation.latex(expression)
     else:
-        expression, latex = None, sp.latex(general)
+        expression, latex = None, notation.latex(general)
     warns = _warnings(d2a)
     return ZetaResult(
         activation=g_expr, d2A=d2a, input=input_name, M=M_, gamma=g, beta=b, bias=bool(bias),
