@@ -18,9 +18,8 @@ import sympy as sp
 
 from theory import DivergentExpectation, describe_grammar, parse_expression
 from theory.activations import NAMED
-from theory.input_families import FAMILIES
-
 from theory.cli import Parser, finite_float, int_in, run_main
+from theory.input_families import FAMILIES
 
 if TYPE_CHECKING:
     from theory.gamma_decay import ZetaResult
