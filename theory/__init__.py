@@ -7,6 +7,8 @@ or quadrature to 1e-10 relative with an error estimate.
 from .activations import NAMED as NAMED_ACTIVATIONS
 from .activations import activation_expression as activation_expression
 from .activations import curvature as curvature
+from .activations import curvature_parts as curvature_parts
+from ._quadrature import DivergentExpectation as DivergentExpectation
 from .batch_statistics import cov_mu_sigma_B_leading as cov_mu_sigma_B_leading
 from .batch_statistics import cov_mu_sigma_B_series as cov_mu_sigma_B_series
 from .batch_statistics import mean_sigma2_B as mean_sigma2_B
@@ -41,9 +43,9 @@ from .teacher_student import wn_error_finite as wn_error_finite
 from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
-    "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
+    "DivergentExpectation", "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
     "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading",
-    "cov_mu_sigma_B_series", "curvature", "exact_error_from_mean_sigma",
+    "cov_mu_sigma_B_series", "curvature", "curvature_parts", "exact_error_from_mean_sigma",
     "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "numeric_function", "overall_error", "pn_as_wn", "var_mu_B",
     "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
     "bn_equivalent_zeta", "bn_interpolation_error", "mp_stieltjes", "optimal_zeta", "ridge_correction", "sgd_error",
