@@ -9,6 +9,9 @@ from .activations import activation_expression as activation_expression
 from .activations import curvature as curvature
 from .activations import curvature_parts as curvature_parts
 from ._quadrature import DivergentExpectation as DivergentExpectation
+from ._parser import FormulaError as FormulaError
+from ._parser import describe_grammar as describe_grammar
+from ._parser import parse_expression as parse_expression
 from .batch_statistics import cov_mu_sigma_B_leading as cov_mu_sigma_B_leading
 from .batch_statistics import cov_mu_sigma_B_series as cov_mu_sigma_B_series
 from .batch_statistics import mean_sigma2_B as mean_sigma2_B
@@ -43,10 +46,10 @@ from .teacher_student import wn_error_finite as wn_error_finite
 from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
-    "DivergentExpectation", "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
-    "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading",
+    "DivergentExpectation", "FormulaError", "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
+    "conditional_error_coefficients", "conditional_mean_coefficients", "describe_grammar", "cov_mu_sigma_B_leading",
     "cov_mu_sigma_B_series", "curvature", "curvature_parts", "exact_error_from_mean_sigma",
-    "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "numeric_function", "overall_error", "pn_as_wn", "var_mu_B",
+    "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "numeric_function", "overall_error", "parse_expression", "pn_as_wn", "var_mu_B",
     "var_sigma2_B", "var_sigma_B_leading", "var_sigma_B_series", "zeta", "zeta_corrections", "zeta_formula",
     "bn_equivalent_zeta", "bn_interpolation_error", "mp_stieltjes", "optimal_zeta", "ridge_correction", "sgd_error",
     "sgd_error_finite", "teacher_student_formulas", "wn_error", "wn_error_finite", "zeta_map",
