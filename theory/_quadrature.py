@@ -33,7 +33,7 @@ class Quadrature:
 
 #: an error estimate above this share of the value (plus :data:`ABS_FLOOR`) is a failure, not a result
 MAX_REL_ERROR = 1e-6
-ABS_FLOOR = 1e-13
+ABS_FLOOR = 1e-9  # absolute: moments are O(1); an estimate this small is carried into the error bar, not refused
 
 
 def expectation(integrand: sp.Expr, family: InputFamily, lo: float = -math.inf, hi: float = math.inf,
