@@ -29,7 +29,8 @@ STATUSES = {"holds", "disagrees", "undefined", "unverifiable"}
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=EXAMPLES,
                 phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure prints its example as drawn
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.function_scoped_fixture])  # capsys is read per example
 LOG = os.environ.get("FUZZ_LOG")  # a file to append "seconds status formula settings" lines to (by hand)
 
 _LEAVES = st.sampled_from(["x", "x", "x", "1", "2", "0.5", "-1", "pi", "3"])
