@@ -111,6 +111,10 @@ class ActivationCheck:
     check: Check | None = None
     reason: str | None = None
 
+    def __iter__(self):
+        """``result, check = activation_check(...)`` as before this type existed."""
+        return iter((self.result, self.check))
+
 
 def _simulate(result: ZetaResult, samples: int, seed, backend: str) -> tuple[Estimate, int]:
     M = int(result.M) if float(result.M).is_integer() else result.M
