@@ -307,3 +307,15 @@ def test_leaky_relu_is_a_standard_activation(capsys):
     code, report = _json(("leaky_relu(x)",), capsys)
     assert code == 0 and report["status"] == "holds"
     assert report["zeta"] == pytest.approx((1 + 0.01) / 2 * 3 / (4 * 32), rel=1e-12)
+
+
+@pytest.mark.parametrize(("formula", "plant"), [("sign(x)", 0.3), ("hardshrink(x)", 0.3), ("x**2", 0.5)])
+def test_planted_errors_fail_the_dirac_and_zero_checks(formula, plant):
+    """A theory value planted wrong by ``plant`` times its reference (|zeta|, or for zeta = 0 the
+    same formula on |A''|) fails, with the box-smoothing bias included in the tolerance."""
+    from verify.zeta_check import activation_check
+
+    outcome = activation_check(formula, 32, samples=2**18, seed=3)
+    assert outcome.status == "holds"
+    for sign in (1, -1):
+        assert not outcome.check.planted(sign * plant).holds
