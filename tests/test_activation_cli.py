@@ -319,3 +319,11 @@ def test_planted_errors_fail_the_dirac_and_zero_checks(formula, plant):
     assert outcome.status == "holds"
     for sign in (1, -1):
         assert not outcome.check.planted(sign * plant).holds
+
+
+def test_too_few_samples_in_a_dirac_box_is_unverifiable(capsys):
+    """With 1000 samples about 16 fall in sign(x)'s box: its standard error cannot be trusted."""
+    code = cli.main(["sign(x)", "--json", "--samples", "1000"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["status"] == "unverifiable"
+    assert "use more samples" in report["reason"] and report["zeta"] > 0

@@ -99,6 +99,27 @@ def smoothing_shift(result: ZetaResult) -> float:
     return total
 
 
+#: fewest expected samples inside each Dirac term's box: below it the estimate is a mean of rare
+#: large values whose standard error is itself unreliable (the Gaussian approximation of the
+#: check's 4.5 SE fails), so the check is not run
+MIN_BOX_HITS = 500
+
+
+def fewest_box_hits(result: ZetaResult, samples: int) -> float:
+    """The smallest expected number of simulated values inside a Dirac term's box."""
+    family = INPUT_FAMILIES[result.input]
+    f = sp.lambdify(family.variable, family.density, modules="mpmath")
+    lo, hi = (float(e) for e in family.support)
+    hits = []
+    for b, _ in result.deltas:
+        zb = (b - result.beta) / result.gamma
+        a, c = max(lo, zb - BOX_HALF_WIDTH), min(hi, zb + BOX_HALF_WIDTH)
+        inner = [mpmath.mpf(float(k)) for k in family.kinks if a < float(k) < c]
+        with mpmath.workdps(20):
+            hits.append(samples * float(mpmath.quad(f, [mpmath.mpf(a), *inner, mpmath.mpf(c)])) if a < c else 0.0)
+    return min(hits, default=math.inf)
+
+
 @dataclass(frozen=True)
 class ActivationCheck:
     """What ``verify.activation`` reports: the status, the theory (None when ζ does not exist),
@@ -150,6 +171,10 @@ def activation_check(
     except DivergentExpectation as exc:
         return ActivationCheck("unverifiable", g, result.d2A, result,
                                reason=f"the M^-2 and M^-3 terms the check needs do not exist: {exc}")
+    if (hits := fewest_box_hits(result, samples)) < MIN_BOX_HITS:
+        return ActivationCheck("unverifiable", g, result.d2A, result, reason=(
+            f"only {hits:.0f} of the {samples} simulated values are expected inside the box of a Dirac term "
+            f"(at least {MIN_BOX_HITS} are needed for its standard error): use more samples"))
     seed = np.random.SeedSequence(seed) if isinstance(seed, (int, np.integer)) else seed
     estimate, n = _simulate(result, samples, seed, backend)
     if not (math.isfinite(estimate.value) and math.isfinite(estimate.stderr)):
