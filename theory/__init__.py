@@ -14,6 +14,7 @@ from ._quadrature import DivergentExpectation as DivergentExpectation
 from .activations import NAMED as NAMED_ACTIVATIONS
 from .activations import activation_expression as activation_expression
 from .activations import curvature as curvature
+from .activations import curvature_parts as curvature_parts
 from .batch_statistics import cov_mu_sigma_B_leading as cov_mu_sigma_B_leading
 from .batch_statistics import cov_mu_sigma_B_series as cov_mu_sigma_B_series
 from .batch_statistics import mean_sigma2_B as mean_sigma2_B
@@ -56,6 +57,7 @@ __all__ = [
     "cov_mu_sigma_B_leading",
     "cov_mu_sigma_B_series",
     "curvature",
+    "curvature_parts",
     "describe_grammar",
     "DivergentExpectation",
     "exact_error_from_mean_sigma",
