@@ -14,9 +14,6 @@ CHI_M = sp.Symbol("chi_M", positive=True)
 
 _IID = (r"$h_1,\dots,h_M$ i.i.d.\ with mean $\mu_{\mathcal{P}}$, standard deviation $\sigma_{\mathcal{P}}$, "
         r"skewness $s$ and excess kurtosis $\rho$; the sample is in its own batch")
-#: time allowed for each Gaussian closed form of zeta (about a second unloaded): generous, so
-#: that a loaded machine still gets the closed form (an expression never depends on the load)
-_CLOSED_FORM_SECONDS = 300.0
 _GAUSS = r"Gaussian $h$ ($s=\rho=0$), $d=0$"
 
 
@@ -108,7 +105,7 @@ def _gamma_decay() -> list[Formula]:
                 r"$H$ is the Heaviside step"),
     ]
     for name, title in (("identity", "identity"), ("squared_loss", "squared loss"), ("relu", "ReLU")):
-        closed = zeta(name, 32, method="closed form", timeout=_CLOSED_FORM_SECONDS).expression
+        closed = zeta(name, 32, method="closed form").expression
         out.append(Formula(f"zeta-gaussian-{name.replace('_', '-')}", rf"$\zeta$ for {title}, Gaussian $h$", "1.4",
                            rf"\zeta_{{\text{{{title}}}}}", closed,
                            r"$\gamma=1$, $\beta=0$, Gaussian $h$; closed form, first order"))
