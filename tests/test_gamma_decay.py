@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory import zeta, zeta_corrections
+from theory import DivergentExpectation, zeta, zeta_corrections
 from theory.symbols import M as M_SYM
 from theory.symbols import T, X
 from theory.activations import softplus
@@ -220,3 +220,13 @@ def test_odd_curvature_under_a_symmetric_input_gives_exactly_zero():
     for formula in ("x**2", "abs(x)", "1/(1+x**2)", "exp(x**2/4)"):
         r = zeta(formula, 32)
         assert r.value == 0.0 and r.scale > 0, formula
+
+
+def test_a_density_outside_the_closed_form_class_uses_quadrature_and_decides_tails():
+    """The logistic density is not exp-polynomial: zeta is quadrature, and an exp-polynomial A''
+    has its tail decided against the density's exp(-pi z/sqrt 3) decay (found by the fuzzer)."""
+    assert zeta("relu", 32, input="logistic").method == "quadrature"
+    assert 0 < zeta("Max(Min(x, pi), 3)", 2, gamma=0.3, beta=-1.0, input="logistic").value < 1e-8  # z in [13.3, 13.8]
+    assert math.isfinite(zeta("exp(x)", 32, input="logistic").value)  # 1 < pi/sqrt(3)
+    with pytest.raises(DivergentExpectation):
+        zeta("exp(2*x)", 32, input="logistic")  # 2 > pi/sqrt(3)

@@ -27,8 +27,17 @@ from .symbols import X
 
 
 def closed_form_available(cls: Classification) -> bool:
-    """Every piece of :math:`A''` is in the exp-polynomial class."""
-    return all(p.exp_terms is not None for p in cls.pieces)
+    """Every piece of :math:`A''` is in the exp-polynomial class, and so is the density: its log is a
+    polynomial of degree at most 2 on each of its pieces (not so, e.g., for the logistic law)."""
+    return all(p.exp_terms is not None for p in cls.pieces) and _density_exp_quadratic(cls.family)
+
+
+def _density_exp_quadratic(family: InputFamily) -> bool:
+    z = family.variable
+    for _, _, log_p in _density_pieces(family):
+        if not log_p.is_polynomial(z) or sp.Poly(log_p, z).degree() > 2:
+            return False
+    return True
 
 
 def _exact(v: float) -> sp.Rational:

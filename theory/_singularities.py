@@ -274,13 +274,14 @@ def tail_points(d2a: sp.Expr, family_name: str, gamma: float, beta: float, direc
     return tuple(out)
 
 
-def _exp_poly_tail(terms, family: InputFamily, gamma, beta, direction: int) -> bool:
+def _exp_poly_tail(terms, family: InputFamily, gamma, beta, direction: int) -> bool | None:
     """Exact: does :math:`\\sum c x^n e^{q(x)}`, at :math:`x=\\gamma z+\\beta`, times the density and any
-    power of z, decay exponentially as :math:`z\\to` ``direction`` * oo?"""
+    power of z, decay exponentially as :math:`z\\to` ``direction`` * oo?  None where the density's
+    tail is not exp-polynomial itself (e.g. the logistic law): the numeric probes decide then."""
     z = family.variable
     log_density = _tail_density_log(family, direction)
     if not log_density.is_polynomial(z) or sp.degree(log_density, z) > 2:
-        raise Unlocatable(f"the {family.name} density is not exp-polynomial in its tails")
+        return None
     g, b = sp.Rational(repr(gamma)), sp.Rational(repr(beta))
     for _, _, q in terms:
         exponent = sp.Poly(sp.expand(q.subs(X, g * z + b) + log_density), z)
@@ -295,9 +296,10 @@ def tail_finiteness(d2a: sp.Expr, family: InputFamily, gamma: float, beta: float
     """Whether :math:`\\int|A''(\\gamma z+\\beta)|^{power}|z|^k p(z)` exists towards ``direction`` * oo."""
     side = "+oo" if direction > 0 else "-oo"
     terms = exp_poly_terms(sp.expand(d2a**power) if power > 1 else d2a, X)
-    if terms is not None:
-        if not terms or _exp_poly_tail(terms, family, gamma, beta, direction):
-            return FINITE
+    exact = None if terms is None else (True if not terms else _exp_poly_tail(terms, family, gamma, beta, direction))
+    if exact is True:
+        return FINITE
+    if exact is False:
         return Finiteness(False, f"|A''(h)|{'^2' if power > 1 else ''} grows as fast as the {family.name} "
                                  f"density decays as h -> {side}")
     pts = tail_points(d2a, family.name, gamma, beta, direction, power)
