@@ -16,6 +16,9 @@ from .batch_statistics import var_mu_B as var_mu_B
 from .batch_statistics import var_sigma2_B as var_sigma2_B
 from .batch_statistics import var_sigma_B_leading as var_sigma_B_leading
 from .batch_statistics import var_sigma_B_series as var_sigma_B_series
+from .gamma_decay import CROSS as ZETA_CROSS
+from .gamma_decay import F_GAMMA as F_GAMMA
+from .gamma_decay import MU_D2A as MU_D2A
 from .gamma_decay import ZetaResult as ZetaResult
 from .gamma_decay import zeta as zeta
 from .gamma_decay import zeta_corrections as zeta_corrections
@@ -41,7 +44,7 @@ from .teacher_student import wn_error_finite as wn_error_finite
 from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
-    "INPUT_FAMILIES", "NAMED_ACTIVATIONS", "ZetaResult", "activation_expression", "conditional_error",
+    "F_GAMMA", "INPUT_FAMILIES", "MU_D2A", "NAMED_ACTIVATIONS", "ZETA_CROSS", "ZetaResult", "activation_expression", "conditional_error",
     "conditional_error_coefficients", "conditional_mean_coefficients", "cov_mu_sigma_B_leading",
     "cov_mu_sigma_B_series", "curvature", "exact_error_from_mean_sigma",
     "mean_sigma2_B", "mean_sigma_B_gaussian", "mean_sigma_B_series", "numeric_function", "overall_error", "pn_as_wn", "var_mu_B",
