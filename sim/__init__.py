@@ -31,6 +31,7 @@ from .teacher_student import samples_for as samples_for
 from .teacher_student import sweep as sweep
 from .teacher_student import sweep_grid as sweep_grid
 
-__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "CNNRun", "Estimate", "ImageData", "SweepStore", "Executor", "GridPoint", "InputSampler", "ZetaFit",
-           "array_namespace", "bn_point", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp",
-           "linear_point", "load_images", "make_executor", "run_points", "samples_for", "simulate_batch_noise", "sweep", "sweep_grid", "train_cnn"]
+__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "CNNRun", "Estimate", "ImageData", "SweepStore",
+           "Executor", "GridPoint", "InputSampler", "ZetaFit", "array_namespace", "bn_point", "cuda_status",
+           "default_rng_for", "fit_effective_zeta", "get_xp", "linear_point", "load_images", "make_executor",
+           "run_points", "samples_for", "simulate_batch_noise", "sweep", "sweep_grid", "train_cnn"]

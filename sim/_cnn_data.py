@@ -52,9 +52,9 @@ class ImageData:
     def subset(self, train: int | None, test: int | None) -> ImageData:
         """The first ``train`` training and ``test`` test images of a class-balanced order
         (the stored order cycles through the classes, so any prefix is balanced to within one)."""
-        return ImageData(self.name, self.x_train[:train], self.y_train[:train], self.x_test[:test],
-                         self.y_test[:test], self.classes,
-                         f"{self.description}; first {len(self.y_train[:train])} train / {len(self.y_test[:test])} test")
+        y_train, y_test = self.y_train[:train], self.y_test[:test]
+        return ImageData(self.name, self.x_train[:train], y_train, self.x_test[:test], y_test, self.classes,
+                         f"{self.description}; first {len(y_train)} train / {len(y_test)} test")
 
 
 def interleave_classes(labels: np.ndarray) -> np.ndarray:

@@ -126,6 +126,18 @@ def torch_status() -> tuple[bool, str]:
     return True, "PyTorch is installed"
 
 
+def check_device(device: str) -> None:
+    """ValueError unless PyTorch is installed and ``device`` (``cpu`` or ``cuda``) can run the CNN."""
+    ok, reason = torch_status()
+    if not ok:
+        raise ValueError(reason)
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    from ._cnn_train import configure  # noqa: PLC0415 - torch is imported only here
+
+    configure(device)
+
+
 def train_cnn(run: CNNRun, data: ImageData) -> tuple[dict[str, np.ndarray], dict]:
     """Train ``run`` on ``data``: per-epoch and final metrics, γ² per layer and, for PN + gamma
     decay, zeta per layer and an audit sample of channel statistics (arrays), plus metadata."""

@@ -17,6 +17,8 @@ from verify._cnn_claims import Judge, correction, student_k
 from verify._cnn_plan import SECTIONS, Size, configurations, runs
 from verify.claim import VERDICTS, Direction
 
+from ._cnn_images import synthetic_images
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -32,11 +34,19 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     (("--data", "cifar10", "--data-dir", "/no/such/folder"), "not a folder"),
     (("--quick", "--full"), "not allowed with"),
 ])
-def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
-    out = _cli(*args, "--results", str(tmp_path))
-    assert out.returncode == 2, out.stderr
-    assert len(out.stderr.strip().splitlines()) == 1 and message in out.stderr
-    assert "Traceback" not in out.stderr
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
+    try:  # argparse exits by itself; the other errors come back from run_main
+        code = study.run_main(study.main, [*args, "--results", str(tmp_path)], prog="python -m verify.cnn")
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
+
+
+def test_command_line_bad_input_exits_2():
+    out = _cli("--seeds", "x")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "--seeds" in out.stderr
 
 
 def test_torch_is_not_imported_by_the_core():
@@ -65,13 +75,8 @@ def test_k_is_the_student_t_quantile_and_direction_verdicts():
     assert correction(Direction(1.0, 0.1, 4.3, "d")) is None
 
 
-def _synthetic(n_train: int = 256, n_test: int = 64, size: int = 10, seed: int = 0):
-    from sim.cnn import ImageData
-
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n_train + n_test, 1, size, size)).astype(np.float32)
-    y = (x[:, 0, : size // 2].mean(axis=(1, 2)) > 0).astype(np.int64) + 2 * (x[:, 0, :, : size // 2].mean(axis=(1, 2)) > 0)
-    return ImageData("synthetic", x[:n_train], y[:n_train], x[n_train:], y[n_train:], 4, "synthetic 10x10")
+def _synthetic():
+    return synthetic_images(256, 64, 10)
 
 
 TINY = Size(train=256, test=64, epochs=1, seeds=3, pn_sample=256, pn_refresh=4, eval_train=64)
@@ -128,3 +133,13 @@ def test_gamma_decay_check_fails_for_a_planted_error():
     assert len(checks) == 5 and all(c.holds for c in checks)
     for c in checks:
         assert not c.planted(1e-5).holds  # 10x the bias bound: the float32 statistics cannot hide it
+
+
+def test_settings_from_the_verifier_context(tmp_path):
+    from verify.context import RunContext
+
+    settings = study.CNNSettings.from_context(RunContext(mode="quick", seed=5, results_dir=str(tmp_path)))
+    assert (settings.mode, settings.root_seed, settings.results_dir) == ("quick", 5, str(tmp_path / "cnn"))
+    assert settings.size.seeds == 3
+    with pytest.raises(ValueError, match="at least 3"):
+        study.CNNSettings(seeds=2)

