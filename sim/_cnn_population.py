@@ -1,15 +1,15 @@
 r"""PN + gamma decay in the CNN (seed §1.3, §2.4.1): population statistics and :math:`\zeta_c`.
 
-A refresh streams a fixed sample of training images through the network in chunks (bounded
-memory), layer after layer: pass :math:`k` sets :math:`\mu_P,\sigma_P^2` of PN layer :math:`k`
-from its pre-activations (float64 sums, variance with divisor :math:`n`), and measures, for the
-layer before it (whose statistics are now final), per channel
+A refresh sends a fixed sample of training images through the network layer by layer (in chunks
+of images, one forward pass in all): each PN layer's :math:`\mu_P,\sigma_P^2` are set from its
+pre-activations (float64 sums, divisor :math:`n`) before its output is computed, and then, per
+channel, pooled over images and positions,
 
 .. math:: \rho=\mathbb E[\bar n^4]-3,\quad s=\mathbb E[\bar n^3],\quad
    F_\gamma=\mathbb E[A''(\bar h)\bar n^2],\quad \mu_{d^2A}=\mathbb E[A''(\bar h)],\quad
-   \mathbb E[A''(\bar h)\bar n],\qquad \bar h=\gamma\bar n+\beta,
+   \mathbb E[A''(\bar h)\bar n],\qquad \bar h=\gamma\bar n+\beta.
 
-pooled over images and positions.  :math:`\zeta_c` is then :func:`theory.zeta_formula`'s
+:math:`\zeta_c` is then :func:`theory.zeta_formula`'s
 :math:`\frac{\rho+2}{8M}F_\gamma+\frac{\mu_{d^2A}}{2M}+\frac{s}{2M}\mathbb E[A''\bar n]`, and
 :math:`A''` is :func:`theory.curvature` of ReLU, the Heaviside step (the seed's §1.4 reading:
 softplus :math:`\to` ReLU, :math:`A''=f'=H`).  The penalty :math:`\sum_c\zeta_c\gamma_c^2`
@@ -65,12 +65,6 @@ def zeta_from_moments(moments: dict[str, np.ndarray], M: float) -> np.ndarray:
 def _chunks(images: torch.Tensor, chunk: int):
     for start in range(0, images.shape[0], chunk):
         yield images[start:start + chunk]
-
-
-def _set_population(norm: PopulationNorm, total: torch.Tensor, square: torch.Tensor, count: int) -> None:
-    mean = total / count
-    norm.population_mean.copy_(mean.to(norm.population_mean.dtype))
-    norm.population_var.copy_(torch.clamp(square / count - mean**2, min=0.0).to(norm.population_var.dtype))
 
 
 def _channel_moments(norm: PopulationNorm, h: torch.Tensor) -> torch.Tensor:

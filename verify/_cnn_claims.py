@@ -20,7 +20,7 @@ network in test mode on the whole training and test sets.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats
@@ -85,11 +85,9 @@ class Judge:
         return self.direction(f"{label}: {larger[0]} at M = {larger[1]} minus {smaller[0]} at M = {smaller[1]}",
                               self.values(*larger, metric) - self.values(*smaller, metric))
 
-    def slope_over_m(self, variant: str, metric: str, transform: Callable[[np.ndarray], np.ndarray] | None = None):
-        """Per seed, the slope of ``metric`` (optionally transformed) against log2 M over §2.4.3's Ms."""
+    def slope_over_m(self, variant: str, metric: str) -> np.ndarray:
+        """Per seed, the slope of ``metric`` against log2 M over §2.4.3's batch sizes."""
         table = np.array([self.values(variant, M, metric) for M in BATCHES_243])  # M x seeds
-        if transform is not None:
-            table = transform(table)
         return np.array([slope(table[:, s], BATCHES_243) for s in range(self.seeds)])
 
     def claim(self, id_: str, section: str, printed: str, rule, evidence: Sequence[Number], notes: Sequence[str] = ()):
