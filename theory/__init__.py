@@ -24,6 +24,9 @@ from .batch_statistics import var_mu_B as var_mu_B
 from .batch_statistics import var_sigma2_B as var_sigma2_B
 from .batch_statistics import var_sigma_B_leading as var_sigma_B_leading
 from .batch_statistics import var_sigma_B_series as var_sigma_B_series
+from .gamma_decay import CROSS as ZETA_CROSS
+from .gamma_decay import F_GAMMA as F_GAMMA
+from .gamma_decay import MU_D2A as MU_D2A
 from .gamma_decay import ZetaResult as ZetaResult
 from .gamma_decay import zeta as zeta
 from .gamma_decay import zeta_corrections as zeta_corrections
@@ -61,6 +64,7 @@ __all__ = [
     "describe_grammar",
     "DivergentExpectation",
     "exact_error_from_mean_sigma",
+    "F_GAMMA",
     "Formula",
     "FormulaError",
     "INPUT_FAMILIES",
@@ -68,6 +72,7 @@ __all__ = [
     "mean_sigma_B_gaussian",
     "mean_sigma_B_series",
     "mp_stieltjes",
+    "MU_D2A",
     "NAMED_ACTIVATIONS",
     "notation",
     "numeric_function",
@@ -87,6 +92,7 @@ __all__ = [
     "wn_error_finite",
     "zeta",
     "zeta_corrections",
+    "ZETA_CROSS",
     "zeta_formula",
     "zeta_map",
     "ZetaResult",
