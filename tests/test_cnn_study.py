@@ -18,6 +18,7 @@ from verify._cnn_plan import SECTIONS, Size, configurations, runs
 from verify.claim import VERDICTS, Direction
 
 from ._cnn_images import synthetic_images
+from .helpers import plant
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,7 +133,7 @@ def test_gamma_decay_check_fails_for_a_planted_error():
     checks = audit_checks({run.key: arrays}, {run.key: run})
     assert len(checks) == 5 and all(c.holds for c in checks)
     for c in checks:
-        assert not c.planted(1e-5).holds  # 10x the bias bound: the float32 statistics cannot hide it
+        assert not plant(c, 1e-5).holds  # 10x the bias bound: the float32 statistics cannot hide it
 
 
 def test_settings_from_the_verifier_context(tmp_path):

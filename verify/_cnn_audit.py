@@ -48,5 +48,5 @@ def audit_checks(results: dict[str, dict[str, np.ndarray]], plan: dict[str, CNNR
             f"sum of zeta_c gamma_c^2 over {channels} audited channels of {len(keys)} PN + gamma-decay runs: the "
             "network's zeta against theory.zeta of the same measured pre-activations (exact computation, no SE); "
             f"bias bound {RELATIVE_BOUND:g} relative for the float32 population statistics",
-            samples=channels))
+            samples=channels, kind="cnn.gamma_decay"))
     return checks

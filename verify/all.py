@@ -26,7 +26,7 @@ from theory.cli import Parser, atomic_write, int_in, run_main
 from .claim import VERDICTS
 from .context import RunContext
 from .markdown import render
-from .runner import LADDERS, Run, run
+from .runner import LADDERS, OPTIONAL, Run, run
 
 #: where a run writes by default: ``results/`` of the folder it runs in (git-ignored in the repository)
 RESULTS = Path("results")
@@ -45,7 +45,9 @@ def build_parser() -> Parser:
     p.add_argument("--figures", type=Path, default=RESULTS / "figures",
                    help="folder for the figures (default results/figures; the committed figures/ only on request)")
     p.add_argument("--markdown", type=Path, default=None, help="also write README's tables (Markdown) to this file")
-    p.add_argument("--parts", default=",".join(LADDERS), help=f"comma-separated subset of {','.join(LADDERS)}")
+    p.add_argument("--parts", default=",".join(LADDERS),
+                   help=f"comma-separated ladders (default {','.join(LADDERS)}; opt-in: {','.join(OPTIONAL)}, which "
+                        "needs the cnn extra)")
     p.add_argument("--executor", choices=("serial", "process", "dask"), default="process",
                    help="where the simulations run: this process, local worker processes (default), "
                         "or a Dask cluster; results are the same")
@@ -80,9 +82,9 @@ def _table(checks) -> str:
 def _check_paths(args) -> list[str]:
     """The ladders asked for, after checking every path argument (nothing is written before)."""
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = sorted(set(parts) - set(LADDERS))
+    unknown = sorted(set(parts) - set(LADDERS + OPTIONAL))
     if unknown or not parts:
-        raise ValueError(f"--parts must name some of {', '.join(LADDERS)}; "
+        raise ValueError(f"--parts must name some of {', '.join(LADDERS + OPTIONAL)}; "
                          f"unknown: {', '.join(unknown) or 'none given'}")
     if args.report.suffix != ".json":
         raise ValueError(f"--report must end in .json, got {str(args.report)!r}")

@@ -31,11 +31,11 @@ from ._cnn_audit import audit_checks
 from ._cnn_claims import all_claims
 from ._cnn_figures import draw
 from ._cnn_plan import SIZES, Size, runs, size_for
+from ._ladder import Ladder
 from .check import Check
 from .claim import Claim
 from .context import MODES, RunContext
 
-ROOT = Path(__file__).resolve().parent.parent
 STORE_VERSION = 1  #: bumped when a change to the trainer makes saved runs stale
 
 
@@ -49,7 +49,7 @@ class CNNSettings:
     device: str = "cpu"
     seeds: int | None = None  #: None: the mode's number
     root_seed: int = 20190506
-    results_dir: str = str(ROOT / "results" / "cnn")
+    results_dir: str = str(Path("results") / "cnn")
     figures_dir: str | None = None  #: None: ``<results_dir>/figures``
     progress: bool | None = None  #: progress bar on stderr (None: only on a terminal)
     custom_size: Size | None = None  #: a size of one's own instead of the mode's (``mode`` then only names it)
@@ -125,11 +125,23 @@ def _derived(run: CNNRun, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray
     return out
 
 
-def run(settings: CNNSettings | RunContext, executor: Executor | None = None) -> StudyResult:
-    """Run (or resume) the study and judge it; ``executor`` runs the training runs (default: one
+@dataclass(frozen=True)
+class Trained:
+    """What a study's training runs produced: the plan, each run's arrays, and the scale."""
+
+    settings: CNNSettings
+    plan: dict[str, CNNRun]
+    results: dict[str, dict[str, np.ndarray]]
+    scale: str
+    store: str
+    elapsed_s: float
+    wall_s: float
+    diverged: tuple[str, ...]
+
+
+def train(settings: CNNSettings, executor: Executor | None = None) -> Trained:
+    """Run (or resume) every training run of the study; ``executor`` runs them (default: one
     worker process per core on the CPU, this process on CUDA)."""
-    if isinstance(settings, RunContext):
-        settings = CNNSettings.from_context(settings)
     check_device(settings.device)  # PyTorch installed, CUDA there if asked (ValueError otherwise)
     size = settings.size
     data = (settings.data, settings.data_dir, size.train, size.test)
@@ -145,18 +157,69 @@ def run(settings: CNNSettings | RunContext, executor: Executor | None = None) ->
     finally:
         if own:
             executor.close()
-    elapsed = time.perf_counter() - start
-    results = {k: _derived(plan[k], v) for k, v in results.items()}
-    scale = size.describe(settings.data, len(images.y_train), len(images.y_test))
-    claims = all_claims(results, size.seeds, scale)
-    checks = audit_checks(results, plan)
-    figures_dir = Path(settings.figures_dir) if settings.figures_dir else store.directory / "figures"
-    figures, arrays = draw(results, size.seeds, figures_dir, scale)
-    wall = [store.manifest["points"][k].get("wall_s", float("nan")) for k in plan]
-    info = {"scale": scale, "settings": asdict(settings), "size": asdict(size), "runs": len(plan),
-            "elapsed_s": elapsed, "run_wall_s_total": float(np.nansum(wall)), "store": str(store.directory),
-            "diverged": sorted(k for k in plan if store.manifest["points"][k].get("diverged"))}
+    points = store.manifest["points"]
+    return Trained(settings, plan, {k: _derived(plan[k], v) for k, v in results.items()},
+                   size.describe(settings.data, len(images.y_train), len(images.y_test)), str(store.directory),
+                   time.perf_counter() - start, float(np.nansum([points[k].get("wall_s", np.nan) for k in plan])),
+                   tuple(sorted(k for k in plan if points[k].get("diverged"))))
+
+
+def judge(trained: Trained, figures_dir: Path | None) -> StudyResult:
+    """Checks, claims, figures (drawn into ``figures_dir`` when given) and arrays of a trained study."""
+    seeds = trained.settings.size.seeds
+    claims = all_claims(trained.results, seeds, trained.scale)
+    checks = audit_checks(trained.results, trained.plan)
+    figures, arrays = draw(trained.results, seeds, figures_dir, trained.scale) if figures_dir else ([], {})
+    info = {"scale": trained.scale, "settings": asdict(trained.settings), "size": asdict(trained.settings.size),
+            "runs": len(trained.plan), "elapsed_s": trained.elapsed_s, "run_wall_s_total": trained.wall_s,
+            "store": trained.store, "diverged": list(trained.diverged)}
     return StudyResult(checks, claims, figures, arrays, info)
+
+
+def run(settings: CNNSettings | RunContext, executor: Executor | None = None) -> StudyResult:
+    """Run (or resume) the study and judge it; figures go to ``settings.figures_dir`` (default:
+    beside the runs)."""
+    if isinstance(settings, RunContext):
+        settings = CNNSettings.from_context(settings)
+    trained = train(settings, executor)
+    return judge(trained, Path(settings.figures_dir) if settings.figures_dir else Path(trained.store) / "figures")
+
+
+# --------------------------------------------------------------------------------------------- ladder
+LADDER = Ladder("cnn", "CNN evidence (§2.4), opt-in: python -m verify.all --parts ...,cnn")
+
+
+@dataclass(frozen=True)
+class CNNStudyRequest:
+    """The CNN study at a run's size, as one request of :func:`verify.requests.run_requests`
+    (its training runs go to the executor)."""
+
+    mode: str
+    on_executor = True
+
+    def run(self, ctx: RunContext, executor: Executor) -> Trained:
+        return train(CNNSettings.from_context(ctx), executor)
+
+
+@LADDER.requests
+def _requests(ctx: RunContext) -> list:
+    return [CNNStudyRequest(ctx.mode)]
+
+
+@LADDER.checks
+def cnn_checks(ctx: RunContext, sims) -> list[Check]:
+    return judge(sims[CNNStudyRequest(ctx.mode)], None).checks
+
+
+@LADDER.claim
+def cnn_claims(ctx: RunContext, sims) -> list[Claim]:
+    """The statements of §2.4.1-2.4.4, judged together from one set of runs."""
+    return judge(sims[CNNStudyRequest(ctx.mode)], None).claims
+
+
+@LADDER.figure
+def cnn_figures(ctx: RunContext, sims, folder: Path) -> list[Path]:
+    return [Path(f) for f in judge(sims[CNNStudyRequest(ctx.mode)], folder).figures]
 
 
 # --------------------------------------------------------------------------------------------- CLI
@@ -170,7 +233,7 @@ def build_parser() -> Parser:
     p.add_argument("--data-dir", default=None, help="CIFAR-10 binary folder (or a folder with mnist_5k.csv.gz)")
     p.add_argument("--seeds", type=int_in(3, 1000), default=None, help="seeds per configuration (default: the mode's)")
     p.add_argument("--seed", type=int_in(0, 2**63 - 1), default=20190506, help="root seed")
-    p.add_argument("--results", type=Path, default=ROOT / "results" / "cnn", help="folder for runs and the report")
+    p.add_argument("--results", type=Path, default=Path("results") / "cnn", help="folder for runs and the report")
     p.add_argument("--figures", type=Path, default=None, help="folder for the figures (default: under --results)")
     p.add_argument("--workers", type=int_in(1, 256), default=None, help="worker processes (default: one per core)")
     p.set_defaults(mode="default")

@@ -31,8 +31,15 @@ import sympy as sp
 
 from sim import GLM, Estimate, simulate_batch_noise
 from theory import (
-    INPUT_FAMILIES, DivergentExpectation, ZetaResult, activation_expression, conditional_error_coefficients, curvature,
-    curvature_parts, zeta, zeta_corrections,
+    INPUT_FAMILIES,
+    DivergentExpectation,
+    ZetaResult,
+    activation_expression,
+    conditional_error_coefficients,
+    curvature,
+    curvature_parts,
+    zeta,
+    zeta_corrections,
 )
 from theory.symbols import N_BAR, X
 
