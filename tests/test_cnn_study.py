@@ -144,3 +144,18 @@ def test_settings_from_the_verifier_context(tmp_path):
     assert settings.size.seeds == 3
     with pytest.raises(ValueError, match="at least 3"):
         study.CNNSettings(seeds=2)
+
+
+def test_the_study_is_an_opt_in_ladder_of_verify_all(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from sim import make_executor
+    from verify import LADDERS, RunContext, run
+
+    assert "cnn" not in LADDERS  # opt-in: it needs the cnn extra
+    monkeypatch.setattr(study, "study_data", lambda *args: _synthetic())
+    monkeypatch.setitem(study.SIZES["mnist5k"], "quick", TINY)
+    ctx = RunContext(mode="quick", results_dir=str(tmp_path / "runs"))
+    with make_executor("serial") as ex:
+        result = run(ctx, ("cnn",), executor=ex, figures=tmp_path / "figures")
+    assert len(result.claims) == 9 and len(result.checks) == 5
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [f"cnn_2_4_{k}.png" for k in range(1, 5)]
