@@ -30,9 +30,15 @@ from ._ts_bn import train_bn as train_bn
 from ._ts_data import teacher_data as teacher_data
 from ._ts_linear import RidgeSpectrum as RidgeSpectrum
 from ._ts_linear import min_norm_least_squares as min_norm_least_squares
+from ._ts_store import SweepStore as SweepStore
+from ._ts_store import run_points as run_points
 from .batch_noise import GLM as GLM
 from .batch_noise import BatchNoiseResult as BatchNoiseResult
 from .batch_noise import simulate_batch_noise as simulate_batch_noise
+from .cnn import CNNRun as CNNRun
+from .cnn import ImageData as ImageData
+from .cnn import load_images as load_images
+from .cnn import train_cnn as train_cnn
 from .executor import Executor as Executor
 from .executor import make_executor as make_executor
 from .input_distributions import InputSampler as InputSampler
@@ -62,6 +68,7 @@ __all__ = [
     "BNConfig",
     "BNState",
     "check_dtype",
+    "CNNRun",
     "cuda_status",
     "default_rng",
     "default_rng_for",
@@ -72,16 +79,19 @@ __all__ = [
     "get_xp",
     "GLM",
     "GridPoint",
+    "ImageData",
     "InputSampler",
     "keyed_seed",
     "lambdify_modules",
     "linear_point",
+    "load_images",
     "make_executor",
     "min_norm_least_squares",
     "PNWNFit",
     "resolve_backend",
     "RidgeSpectrum",
     "row_gather",
+    "run_points",
     "samples_for",
     "SeedLike",
     "simulate_batch_noise",
@@ -89,8 +99,10 @@ __all__ = [
     "sweep",
     "sweep_grid",
     "SweepOptions",
+    "SweepStore",
     "teacher_data",
     "to_numpy",
     "train_bn",
+    "train_cnn",
     "ZetaFit",
 ]

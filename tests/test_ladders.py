@@ -9,8 +9,6 @@ probability about 1e-3, and the fixed seed makes the test itself deterministic.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import sympy as sp
 from hypothesis import given, settings
@@ -20,6 +18,8 @@ from sim import make_executor
 from theory import teacher_student as ts
 from verify import VERDICTS, RunContext, run
 from verify.teacher_student import printed_formulas
+
+from .helpers import plant
 
 #: The planted error per check kind, relative to the check's reference (|theory|, or its stated
 #: scale where the theory is 0), large enough for --quick's samples to detect it (README's table
@@ -35,11 +35,6 @@ PLANT = {
     # teacher-student solvers against exact finite-N means, and the Marchenko-Pastur theory
     "ts.ls": 0.20, "ts.gd": 0.20, "ts.wn0": 0.20, "ts.ridge_solver": 0.20, "ts.ridge_mp": 0.02,
 }
-
-
-def plant(check, relative_error: float):
-    """The same check with ``relative_error * reference`` added to its theory value."""
-    return dataclasses.replace(check, theory=check.theory + relative_error * check.reference)
 
 
 def test_every_check_holds_with_a_stated_reason(quick_run):

@@ -4,6 +4,8 @@ Every formula here comes out of a SymPy derivation from stated assumptions; numb
 or quadrature to 1e-10 relative with an error estimate.
 """
 
+from . import notation as notation
+from ._formula import Formula as Formula
 from ._numeric import numeric_function as numeric_function
 from ._parser import FormulaError as FormulaError
 from ._parser import describe_grammar as describe_grammar
@@ -12,6 +14,7 @@ from ._quadrature import DivergentExpectation as DivergentExpectation
 from .activations import NAMED as NAMED_ACTIVATIONS
 from .activations import activation_expression as activation_expression
 from .activations import curvature as curvature
+from .activations import curvature_parts as curvature_parts
 from .batch_statistics import cov_mu_sigma_B_leading as cov_mu_sigma_B_leading
 from .batch_statistics import cov_mu_sigma_B_series as cov_mu_sigma_B_series
 from .batch_statistics import mean_sigma2_B as mean_sigma2_B
@@ -21,6 +24,9 @@ from .batch_statistics import var_mu_B as var_mu_B
 from .batch_statistics import var_sigma2_B as var_sigma2_B
 from .batch_statistics import var_sigma_B_leading as var_sigma_B_leading
 from .batch_statistics import var_sigma_B_series as var_sigma_B_series
+from .gamma_decay import CROSS as ZETA_CROSS
+from .gamma_decay import F_GAMMA as F_GAMMA
+from .gamma_decay import MU_D2A as MU_D2A
 from .gamma_decay import ZetaResult as ZetaResult
 from .gamma_decay import zeta as zeta
 from .gamma_decay import zeta_corrections as zeta_corrections
@@ -54,16 +60,21 @@ __all__ = [
     "cov_mu_sigma_B_leading",
     "cov_mu_sigma_B_series",
     "curvature",
+    "curvature_parts",
     "describe_grammar",
     "DivergentExpectation",
     "exact_error_from_mean_sigma",
+    "F_GAMMA",
+    "Formula",
     "FormulaError",
     "INPUT_FAMILIES",
     "mean_sigma2_B",
     "mean_sigma_B_gaussian",
     "mean_sigma_B_series",
     "mp_stieltjes",
+    "MU_D2A",
     "NAMED_ACTIVATIONS",
+    "notation",
     "numeric_function",
     "optimal_zeta",
     "overall_error",
@@ -81,6 +92,7 @@ __all__ = [
     "wn_error_finite",
     "zeta",
     "zeta_corrections",
+    "ZETA_CROSS",
     "zeta_formula",
     "zeta_map",
     "ZetaResult",

@@ -8,6 +8,7 @@ use it without an import running up the layers.
 * :func:`run_main` -- runs ``main(argv)``; a :class:`ValueError` (a
   :class:`theory._parser.FormulaError` included) or :class:`OSError` becomes one line and 2;
 * :func:`atomic_write` -- a file is either written whole or not touched;
+* :func:`atomic_write_folder` -- the same for a folder of files;
 * :func:`int_in`, :func:`finite_float` -- argparse types with bounds (``float`` alone takes
   ``nan`` and ``inf``).
 """
@@ -18,11 +19,12 @@ import argparse
 import contextlib
 import math
 import os
+import shutil
 import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 EXIT_BAD_INPUT = 2
@@ -102,6 +104,39 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def atomic_write_folder(path: str | os.PathLike[str], files: Mapping[str, str | bytes], marker: str) -> None:
+    """Write the folder ``path`` holding exactly ``files`` (name -> content) and an empty file
+    ``marker``, whole or not at all: it is built in a temporary folder beside ``path`` and
+    renamed into place.  An existing ``path`` is replaced only if it holds ``marker`` (a folder
+    this function wrote before); anything else there is a ``ValueError`` and stays untouched."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.lexists(path) and not os.path.isfile(os.path.join(path, marker)):
+        raise ValueError(f"refusing to replace {path!r}: not a folder written by this command (no {marker})")
+    for name in files:
+        if os.path.basename(name) != name or name in ("", ".", "..", marker):
+            raise ValueError(f"bad file name for the folder: {name!r}")
+    parent, base = os.path.split(path)
+    temporary = tempfile.mkdtemp(dir=parent, prefix=f".{base}.", suffix=".tmp")
+    old = None
+    try:
+        for name, data in {**files, marker: b""}.items():
+            with open(os.path.join(temporary, name), "wb") as handle:
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(temporary, 0o777 & ~_umask())
+        if os.path.lexists(path):
+            old = tempfile.mkdtemp(dir=parent, prefix=f".{base}.", suffix=".old")
+            os.replace(path, os.path.join(old, base))
+        os.replace(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if old is not None and not os.path.lexists(path):
+            os.replace(os.path.join(old, base), path)  # put the previous folder back
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _umask() -> int:

@@ -54,8 +54,8 @@ class Ladder:
 
     requests = _registrar("requests", "``fn(ctx) -> [request, ...]``: simulations this ladder needs")
     checks = _registrar("checks", "``fn(ctx, results) -> [Check, ...]``")
-    claim = _registrar("claims", "``fn(ctx, results) -> Claim``: one claim of the seed")
-    figure = _registrar("figures", "``fn(ctx, results, folder) -> Path``: one figure, written into folder")
+    claim = _registrar("claims", "``fn(ctx, results) -> Claim``: one claim of the seed (or a list judged together)")
+    figure = _registrar("figures", "``fn(ctx, results, folder) -> Path``: one figure (or a list), written into folder")
     arrays = _registrar("arrays", "``fn(ctx, results) -> {name: array}`` for the report's .npz")
     info = _registrar("info", "``fn(ctx, results) -> dict`` for the report's info")
 
@@ -67,15 +67,19 @@ class Ladder:
         """Checks, claims, arrays and info from the results; figures too when ``figures_dir`` is given."""
         out, fns = LadderResult(), self._fns
         out.checks += [c for fn in fns["checks"] for c in fn(ctx, results)]
-        out.claims += [fn(ctx, results) for fn in fns["claims"]]
+        out.claims += [c for fn in fns["claims"] for c in _listed(fn(ctx, results))]
         for fn in fns["arrays"]:
             out.arrays.update(fn(ctx, results))
         for fn in fns["info"]:
             out.info.update(fn(ctx, results))
         if figures_dir is not None:
             figures_dir.mkdir(parents=True, exist_ok=True)
-            out.figures += [str(fn(ctx, results, figures_dir)) for fn in fns["figures"]]
+            out.figures += [str(f) for fn in fns["figures"] for f in _listed(fn(ctx, results, figures_dir))]
         return out
+
+
+def _listed(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def pyplot():

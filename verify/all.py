@@ -26,10 +26,10 @@ from theory.cli import Parser, atomic_write, int_in, run_main
 from .claim import VERDICTS
 from .context import RunContext
 from .markdown import render
-from .runner import LADDERS, Run, run
+from .runner import LADDERS, OPTIONAL, Run, run
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "results"
+#: where a run writes by default: ``results/`` of the folder it runs in (git-ignored in the repository)
+RESULTS = Path("results")
 
 
 def build_parser() -> Parser:
@@ -45,7 +45,9 @@ def build_parser() -> Parser:
     p.add_argument("--figures", type=Path, default=RESULTS / "figures",
                    help="folder for the figures (default results/figures; the committed figures/ only on request)")
     p.add_argument("--markdown", type=Path, default=None, help="also write README's tables (Markdown) to this file")
-    p.add_argument("--parts", default=",".join(LADDERS), help=f"comma-separated subset of {','.join(LADDERS)}")
+    p.add_argument("--parts", default=",".join(LADDERS),
+                   help=f"comma-separated ladders (default {','.join(LADDERS)}; opt-in: {','.join(OPTIONAL)}, which "
+                        "needs the cnn extra)")
     p.add_argument("--executor", choices=("serial", "process", "dask"), default="process",
                    help="where the simulations run: this process, local worker processes (default), "
                         "or a Dask cluster; results are the same")
@@ -80,9 +82,9 @@ def _table(checks) -> str:
 def _check_paths(args) -> list[str]:
     """The ladders asked for, after checking every path argument (nothing is written before)."""
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = sorted(set(parts) - set(LADDERS))
+    unknown = sorted(set(parts) - set(LADDERS + OPTIONAL))
     if unknown or not parts:
-        raise ValueError(f"--parts must name some of {', '.join(LADDERS)}; "
+        raise ValueError(f"--parts must name some of {', '.join(LADDERS + OPTIONAL)}; "
                          f"unknown: {', '.join(unknown) or 'none given'}")
     if args.report.suffix != ".json":
         raise ValueError(f"--report must end in .json, got {str(args.report)!r}")
@@ -104,8 +106,8 @@ def _report(args, ctx: RunContext, result: Run, elapsed: float) -> dict:
         "versions": _versions(), "timings_s": {**result.seconds, "total": elapsed},
         "passed": all(c.holds for c in result.checks),
         "checks": [c.to_dict() for c in result.checks], "claims": [c.to_dict() for c in result.claims],
-        "figures": [str(Path(f).resolve().relative_to(ROOT)) if Path(f).resolve().is_relative_to(ROOT) else f
-                    for f in figures],
+        "figures": [str(Path(f).resolve().relative_to(Path.cwd())) if Path(f).resolve().is_relative_to(Path.cwd())
+                    else f for f in figures],
         "info": {name: r.info for name, r in result.results.items() if r.info},
     }
 

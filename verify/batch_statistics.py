@@ -13,6 +13,7 @@ import sympy as sp
 from sim import BatchNoiseResult
 from theory import INPUT_FAMILIES, cov_mu_sigma_B_series, mean_sigma_B_series, var_mu_B, var_sigma_B_series
 from theory.batch_statistics import gaussian_sigma_B_mean, var_sigma_B_leading
+from theory.notation import text
 from theory.symbols import RHO, SIGMA_P
 from theory.symbols import M as M_SYM
 
@@ -102,8 +103,8 @@ def sigma_B_distribution(ctx: RunContext, sims) -> Claim:
     return Claim(
         "sigma_B-distribution", "1.3", "σ_B ~ N(σ_P, (ρ+2)/(4M))",
         Equality(printed, var_sigma_B_series(2), leading=var_sigma_B_leading().subs(SIGMA_P, 1)),
-        derived=(f"Var σ_B = {sp.sstr(var_sigma_B_leading())} + O(M⁻²); "
-                 f"E σ_B/σ_P = {sp.sstr(sp.expand(mean_sigma_B_series(1)))} + O(M⁻²)"),
+        derived=(f"Var σ_B = {text(var_sigma_B_leading())} + O(M⁻²); "
+                 f"E σ_B/σ_P = {text(sp.expand(mean_sigma_B_series(1)))} + O(M⁻²)"),
         evidence=(Number("Var σ_B, Gaussian h, M = 32: simulated", r.var_sigma_B.value, r.var_sigma_B.stderr),
                   Number("printed", 2 / 128, exact=True),
                   Number("exact (chi law)", 31 / 32 - gaussian_sigma_B_mean(32) ** 2, exact=True),

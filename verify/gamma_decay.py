@@ -28,6 +28,7 @@ from theory.activations import log_partition, relu_curvature_from_softplus, soft
 from theory.batch_statistics import gaussian_sigma_B_mean
 from theory.gamma_decay import F_GAMMA, MU_D2A
 from theory.normalization_error import misspecified_first_order_terms
+from theory.notation import text
 from theory.symbols import BETA, N_BAR, RHO, SKEW, T, X
 from theory.symbols import M as M_SYM
 
@@ -138,7 +139,7 @@ def zeta_symmetric(ctx: RunContext, sims) -> Claim:
     symmetric = _zeta().subs(SKEW, 0)
     return Claim(
         "zeta", "1.3", "ζ = (ρ+2)/(8M) F_γ + μ_d²A/(2M)  (h symmetric)", _first_order_rule(_printed_zeta(), symmetric),
-        derived=f"ζ = {sp.sstr(_zeta())} + O(M⁻²)",
+        derived=f"ζ = {text(_zeta())} + O(M⁻²)",
         evidence=(Number("Gaussian, ReLU, M = 32: ζ", relu.value, exact=True),
                   Number("ζ + ζ₂", relu.value + zeta_corrections("relu", 32)[0], exact=True),
                   Number("simulated", est.value, est.stderr)),
@@ -157,7 +158,7 @@ def zeta_skewed(ctx: RunContext, sims) -> Claim:
         "zeta-skewed", "1.3",
         "ζ = (ρ+2)/(8M) F_γ + μ_d²A/(2M) for any h (§1.4: no assumption on the distribution)",
         _first_order_rule(_printed_zeta(), _zeta()),
-        derived=f"ζ = {sp.sstr(_zeta())}: the mixed μ_B/σ_B term s E[A''(h̄) n̄]/(2M) comes from "
+        derived=f"ζ = {text(_zeta())}: the mixed μ_B/σ_B term s E[A''(h̄) n̄]/(2M) comes from "
                 "Cov(μ_B, σ_B) = s σ_P²/(2M)",
         evidence=(Number("ReLU, exponential input (s = 2), M = 128: printed", printed_value, exact=True),
                   Number("derived ζ + ζ₂", relu.value + z2, exact=True), Number("simulated", est.value, est.stderr),
@@ -178,7 +179,7 @@ def first_order_term(ctx: RunContext, sims) -> Claim:
         "the first-order term (A'(h̄) − y)(ĥ − h̄) is negligible, since A'(h̄) − E[y] = 0 at the optimum",
         Derived(sp.simplify(shift) == 0, "the argument needs E[ĥ − h̄ | n̄] = 0; the derived conditional bias "
                 "E[ĥ − h̄ | n̄]/γ at first order in 1/M is compared with 0 exactly"),
-        derived=(f"E[ĥ − h̄ | n̄] = γ({sp.sstr(shift)})/M + O(M⁻²) is not 0, so the term is "
+        derived=(f"E[ĥ − h̄ | n̄] = γ({text(shift)})/M + O(M⁻²) is not 0, so the term is "
                  "−E[(y − A'(h̄)) E[ĥ − h̄ | n̄]]: 0 only when E[y|x] = A'(h̄) pointwise (a well-specified GLM), "
                  "not merely at the optimum"),
         evidence=(Number(f"well-specified labels, largest |z| of {len(well)} simulated terms",
@@ -199,9 +200,9 @@ def relu_limit(ctx: RunContext, sims) -> Claim:
     return Claim(
         "relu-limit", "1.4", "ReLU as f(h) = lim_{t→∞} (1/t)(1 + exp(t h)), A''(h) = f'(h) = lim σ(t h) = H(h)",
         Equality(printed_d2a, d2a_soft),
-        derived=(f"as printed f' = {sp.sstr(printed_d2a)}, which diverges for h > 0; with the log of softplus, "
-                 f"d/dx (1/t) log(1 + exp(t x)) = {sp.sstr(sp.simplify(d2a_soft))} → "
-                 f"{sp.sstr(relu_curvature_from_softplus())} (SymPy limit)"),
+        derived=(f"as printed f' = {text(printed_d2a)}, which diverges for h > 0; with the log of softplus, "
+                 f"d/dx (1/t) log(1 + exp(t x)) = {text(sp.simplify(d2a_soft))} → "
+                 f"{text(relu_curvature_from_softplus())} (SymPy limit)"),
         notes=("SymPy: derivative of the printed f, and the limit t → ∞ on each side of 0 for the softplus",),
         correction="f(h) = lim_{t→∞} (1/t) log(1 + exp(t h)) (a typo: the log is missing); then A'' → H(h) holds",
         printed_expr=printed_d2a, derived_expr=d2a_soft)
@@ -213,7 +214,7 @@ def relu_zeta(ctx: RunContext, sims) -> Claim:
     return Claim(
         "relu-zeta", "1.4", "ReLU: ζ = (ρ+2)/(8M) F_γ + H̄/(2M), H̄ the mean activation rate",
         _first_order_rule(_printed_zeta(), _zeta().subs(SKEW, 0)),
-        derived=f"the general ζ with A'' = H(h̄) (μ_d²A = mean H); Gaussian, γ = 1, β = 0: {sp.sstr(relu.expression)}",
+        derived=f"the general ζ with A'' = H(h̄) (μ_d²A = mean H); Gaussian, γ = 1, β = 0: {text(relu.expression)}",
         evidence=(Number("M = 32: simulated", est.value, est.stderr), Number("ζ", relu.value, exact=True)),
         correction=f"first order in 1/M; at M = 32 the derived M⁻² term adds {zeta_corrections('relu', 32)[0]:.3g}",
         printed_expr=_printed_zeta(), derived_expr=relu.expression)
@@ -254,12 +255,12 @@ def _special_case(ctx: RunContext, sims, claim_id: str, name: str, printed: sp.E
     est = _sim(ctx, sims, "gaussian", 32, bias=bias).second_order[name]
     rule = _first_order_rule(printed, res.expression)
     return Claim(
-        claim_id, "1.4", f"{name}{'' if bias else ' without mean subtraction'}: ζ = {sp.sstr(printed)}", rule,
-        derived=sp.sstr(res.expression),
+        claim_id, "1.4", f"{name}{'' if bias else ' without mean subtraction'}: ζ = {text(printed)}", rule,
+        derived=text(res.expression),
         evidence=(Number("M = 32: simulated", est.value, est.stderr),
                   Number("printed", float(printed.subs(M_SYM, 32)), exact=True), Number("ζ", res.value, exact=True)),
         correction="first order in 1/M (the M⁻² term is in theory.zeta_corrections)"
-        if rule.verdict() == "leading-order" else f"ζ = {sp.sstr(res.expression)}",
+        if rule.verdict() == "leading-order" else f"ζ = {text(res.expression)}",
         printed_expr=printed, derived_expr=res.expression)
 
 

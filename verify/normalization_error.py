@@ -17,6 +17,7 @@ from sim import BatchNoiseResult
 from theory import INPUT_FAMILIES, conditional_error, conditional_error_coefficients, overall_error
 from theory.batch_statistics import gaussian_sigma_B_mean, mean_sigma_B_gaussian
 from theory.normalization_error import exact_error_from_mean_sigma
+from theory.notation import text
 from theory.symbols import N_BAR, RHO, SIGMA_P, SKEW
 from theory.symbols import M as M_SYM
 
@@ -112,7 +113,7 @@ def normalization_error_first_order(ctx: RunContext, sims) -> Claim:
         "normalization-error-first-order", "1.3",
         "E[(ĥ − h̄)²] ≈ ((wᵀx − μ_B)/σ_B)² (ρ+2)/(4M) γ² + γ²/M  (first-order part)",
         Equality(_seed_c1() / M_SYM, symmetric, leading=conditional_error_coefficients(1).subs(SKEW, 0) / M_SYM),
-        derived=f"γ²/M · ({sp.sstr(conditional_error_coefficients(1))}) + O(M⁻²)",
+        derived=f"γ²/M · ({text(conditional_error_coefficients(1))}) + O(M⁻²)",
         notes=("equal to the derivation's first order for symmetric h (s = 0); the binned simulations agree "
                "(checks 'E[(h_hat-h_bar)^2 | n ...]')",),
         correction="first order in 1/M, for symmetric h; see 'normalization-error-skewed' for s ≠ 0",
@@ -130,7 +131,7 @@ def normalization_error_skewed(ctx: RunContext, sims) -> Claim:
         "normalization-error-skewed", "1.3-1.4",
         "the first-order E[(ĥ − h̄)²] holds with no assumption on the distribution of h (§1.4)",
         Equality(_seed_c1(), c1),
-        derived=f"a skewness term γ² s n̄/M is missing: c₁ = {sp.sstr(c1)}",
+        derived=f"a skewness term γ² s n̄/M is missing: c₁ = {text(c1)}",
         evidence=(Number(f"printed formula vs simulation, exponential input (s = 2, ρ = 6), M = 128, worst bin "
                          f"[{lo:g}, {hi:g}): z", worst, exact=True),),
         notes=("the derived formula passes its binned checks",),
@@ -148,11 +149,11 @@ def normalization_error_second_order(ctx: RunContext, sims) -> Claim:
     return Claim(
         "normalization-error-second-order", "1.3", "second-order part γ² · 3(ρ+2)/(4M²)",
         Equality(printed, c2),
-        derived=f"γ² · {sp.sstr(c2)} (averaged over n̄; Gaussian: 7/(16M²))",
+        derived=f"γ² · {text(c2)} (averaged over n̄; Gaussian: 7/(16M²))",
         evidence=(Number("Gaussian M = 8: simulated", r.error.value, r.error.stderr),
                   Number("exact", exact8, exact=True), Number("printed with its second order", printed8, exact=True),
                   Number("z of printed", (r.error.value - printed8) / r.error.stderr, exact=True)),
-        correction=f"the M⁻² coefficient is {sp.sstr(sp.expand(c2 * M_SYM**2))}, depends on m₆ and s, "
+        correction=f"the M⁻² coefficient is {text(sp.expand(c2 * M_SYM**2))}, depends on m₆ and s, "
                    "and is 7/16 (not 3/2) for Gaussian h",
         printed_expr=printed, derived_expr=c2)
 

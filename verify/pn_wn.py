@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory import pn_as_wn
+from theory.notation import text
 from theory.pn_wn import A_VAR, W_NORM
 from theory.symbols import BETA, GAMMA, MU_P
 
@@ -42,7 +43,7 @@ def pn_wn(ctx: RunContext, sims) -> Claim:
                  "exact symbolic comparison of the printed v and b with the derived ones")
     return Claim(
         "pn-wn", "1.5", "v = γ/a, b = −γ μ_P/(a ‖w‖) + β (inputs N(m, a I))", rule,
-        derived=f"v = {sp.sstr(sol['v'])}, b = {sp.sstr(sol['b'])} (a is a variance: σ_P = √a ‖w‖)",
+        derived=f"v = {text(sol['v'])}, b = {text(sol['b'])} (a is a variance: σ_P = √a ‖w‖)",
         evidence=(Number(f"a = {A:g}, γ = {GAMMA_VALUE:g}: fitted slope of PN on wᵀx/‖w‖", fit.slope, exact=True),
                   Number("derived v", _scale(sol["v"]), exact=True), Number("printed v", _scale(PRINTED_V), exact=True),
                   Number("rms(PN − WN), derived v", fit.rms[0], exact=True),

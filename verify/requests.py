@@ -2,11 +2,13 @@
 each distinct one once.
 
 A request is a frozen (hashable, picklable) dataclass that says everything about one simulation
-except the run's settings (:class:`verify.context.RunContext`: backend, dtype, root seed).  Ladders
-declare what they need; :func:`run_requests` merges requests for the same Monte-Carlo stream (the
-union of their GLM heads), runs every distinct single-task request on the executor, runs each
-sweep on the executor with its own resumable store, and hands every ladder its results keyed by
-the very requests it made.  Nothing depends on the executor or on the order tasks finish in: each
+(``run(ctx)``, one task) or one set of them (``on_executor = True``: ``run(ctx, executor)`` sends
+its own tasks to the executor, e.g. a sweep or the CNN study) except the run's settings
+(:class:`verify.context.RunContext`: backend, dtype, root seed).  Ladders declare what they need;
+:func:`run_requests` merges requests for the same Monte-Carlo stream (the union of their GLM
+heads), runs every distinct single-task request on the executor, runs each sweep on the executor
+with its own resumable store, and hands every ladder its results keyed by the very requests it
+made.  Nothing depends on the executor or on the order tasks finish in: each
 simulation draws from the stream its request names.
 """
 
@@ -92,6 +94,7 @@ class SweepRequest:
     gd: bool = False
     wn: bool = False
     seed_name: str = "part2.teacher_student"
+    on_executor = True  #: runs its own tasks on the executor (see run_requests)
 
     def directory(self, ctx: RunContext) -> Path | None:
         """Where its finished tasks are kept: named by a digest of the request, so a rerun of the
@@ -136,13 +139,13 @@ def _run_one(ctx: RunContext, request: BatchNoiseRequest | PNWNRequest) -> Any:
 def run_requests(requests: Iterable[Request], ctx: RunContext, executor: Executor) -> dict[Request, Any]:
     """Every request's result; each distinct simulation runs once (see the module docstring)."""
     requests = list(dict.fromkeys(requests))
-    single = [r for r in requests if not isinstance(r, SweepRequest)]
+    single = [r for r in requests if not getattr(r, "on_executor", False)]
     serving = _merge(single)
     runs = list(dict.fromkeys(serving.values()))
     done = dict(executor.map_unordered(partial(_run_one, ctx), runs))
     out: dict[Request, Any] = {r: done[serving[r]] for r in single}
     for r in requests:
-        if isinstance(r, SweepRequest):
+        if getattr(r, "on_executor", False):  # a sweep or a study: its own tasks on the executor
             out[r] = r.run(ctx, executor)
     return out
 

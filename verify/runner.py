@@ -18,12 +18,14 @@ from .requests import run_requests
 #: every ladder, one module of verify/ each, in the order of the seed
 LADDERS: tuple[str, ...] = ("batch_statistics", "normalization_error", "gamma_decay", "pn_wn", "teacher_student",
                             "bn_student")
+#: ladders a run includes only when asked (they need an extra, e.g. PyTorch for the CNN study)
+OPTIONAL: tuple[str, ...] = ("cnn",)
 
 
 def ladder(name: str) -> Ladder:
     """The ladder of ``verify/<name>.py``; ValueError for an unknown name."""
-    if name not in LADDERS:
-        raise ValueError(f"unknown ladder {name!r}: choose from {', '.join(LADDERS)}")
+    if name not in LADDERS + OPTIONAL:
+        raise ValueError(f"unknown ladder {name!r}: choose from {', '.join(LADDERS + OPTIONAL)}")
     return importlib.import_module(f"verify.{name}").LADDER
 
 

@@ -18,6 +18,7 @@ import sympy as sp
 
 from sim import samples_for
 from theory import teacher_student as ts
+from theory.notation import text
 
 from ._ladder import Ladder
 from ._replicas import mean_se, replica_mean_se, units
@@ -186,7 +187,7 @@ def _sgd_branch_claim(ctx: RunContext, sims, below: bool) -> Claim:
     return Claim(
         f"seed.2.3.sgd_alpha_{'lt' if below else 'gt'}_1", SECTION,
         "ε_sgd = 1 − α + αδ²/(1 − α), α < 1" if below else "ε_sgd = δ²/(1 − α), α > 1", Equality(printed, derived),
-        derived=f"ζ → 0 limit of ridge: {sp.sstr(derived)}",
+        derived=f"ζ → 0 limit of ridge: {text(derived)}",
         evidence=(Number(f"N = {N}, α = {a:g}: least squares", sim_mean, sim_se),
                   Number("exact finite-N mean", ts.sgd_error_finite(N, samples_for(N, a), DELTA), exact=True),
                   Number("derived N → ∞", float(ts.sgd_error(a, DELTA)), exact=True),
@@ -215,7 +216,7 @@ def stieltjes_G(ctx: RunContext, sims) -> Claim:
     return Claim(
         "seed.2.3.G", SECTION, "G = (1 − α − ζ + √(ζ + (1 + √α)²(ζ + (1 − α)²)))/(2ζ)",
         Equality(printed, ts.mp.stieltjes()),
-        derived=f"G = {sp.sstr(ts.mp.stieltjes())} (Marchenko–Pastur)",
+        derived=f"G = {text(ts.mp.stieltjes())} (Marchenko–Pastur)",
         evidence=(Number(f"α = {a:g}, ζ = {zeta}: printed", _num(printed, a, zeta), exact=True),
                   Number("derived", float(ts.mp_stieltjes(a, zeta)), exact=True),
                   Number(f"(1/N) tr(S + ζ)⁻¹ at N = {N}", g_sim, g_se)),
