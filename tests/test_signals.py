@@ -51,7 +51,25 @@ def _state(pid: int) -> str:
 
 
 def _saved_tasks(folder: Path) -> list[Path]:
-    return sorted(folder.glob("sweeps-*/*/*.npz"))
+    """Finished tasks; a ``*.tmp.npz`` is a task being written, renamed into place when complete."""
+    return sorted(p for p in folder.glob("sweeps-*/*/*.npz") if not p.name.endswith(".tmp.npz"))
+
+
+@pytest.fixture
+def launch():
+    """Start runs in their own sessions; whatever a failed assertion leaves running is killed."""
+    started: list[subprocess.Popen] = []
+
+    def start(command: list[str]) -> subprocess.Popen:
+        started.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        text=True, start_new_session=True))
+        return started[-1]
+
+    yield start
+    for run in started:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        run.communicate()
 
 
 def _command(folder: Path) -> list[str]:
@@ -60,9 +78,8 @@ def _command(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)])
-def test_a_signal_ends_the_run_and_its_workers_and_the_rerun_resumes(tmp_path, signum, status):
-    run = subprocess.Popen(_command(tmp_path), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           text=True, start_new_session=True)
+def test_a_signal_ends_the_run_and_its_workers_and_the_rerun_resumes(tmp_path, launch, signum, status):
+    run = launch(_command(tmp_path))
     deadline = time.monotonic() + 600
     while len(_saved_tasks(tmp_path)) < 3 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
