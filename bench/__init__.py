@@ -8,6 +8,7 @@ a tiny size.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -28,6 +29,7 @@ class Row:
     ratio: float | None = None  # value / the baseline's value (higher is better for bnreg)
     vs: str = ""
     note: str = ""
+    headline: bool = False  # printed first, in a table of its own
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,32 @@ class Report:
                 "targets": [asdict(t) | {"met": t.met} for t in self.targets]}
 
 
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds so far: busy on this machine, stolen by the hypervisor, and used by this
+    process; their differences over a benchmark show how much other work ran beside it."""
+    own = sum(os.times()[:4])
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
+    except (OSError, ValueError):
+        return float("nan"), float("nan"), own
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick, own
+
+
+def other_cores(before: tuple[float, float, float], seconds: float) -> tuple[float, float]:
+    """Cores used by other processes, and stolen by the hypervisor, on average since ``before``
+    (a :func:`cpu_seconds` reading ``seconds`` ago)."""
+    busy, steal, own = (b - a for a, b in zip(before, cpu_seconds()))
+    return max(busy - own, 0) / seconds, steal / seconds
+
+
+def disturbance(before: tuple[float, float, float], seconds: float) -> str:
+    """:func:`other_cores` in words."""
+    others, stolen = other_cores(before, seconds)
+    return f"other processes {others:.2f} cores, stolen {stolen:.2f} cores"
+
+
 def sync(xp: ModuleType) -> None:
     """Wait for the device (CuPy), so that a clock read after it sees finished work."""
     if xp is not np:
@@ -80,10 +108,14 @@ def _fmt(x: float | None) -> str:
 
 
 def format_table(report: Report) -> str:
-    """The rows and the targets as two plain-text (Markdown) tables."""
-    lines = ["| bench | case | value | unit | ratio | vs | note |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r.bench} | {r.case} | {_fmt(r.value)} | {r.unit} | {_fmt(r.ratio)} | {r.vs} | {r.note} |"
-              for r in report.rows]
+    """The headline rows, the other rows and the targets as plain-text (Markdown) tables."""
+    header = ["| bench | case | value | unit | ratio | vs | note |", "|---|---|---|---|---|---|---|"]
+    lines = []
+    for rows in ([r for r in report.rows if r.headline], [r for r in report.rows if not r.headline]):
+        if rows:
+            lines += ([""] if lines else []) + header
+            lines += [f"| {r.bench} | {r.case} | {_fmt(r.value)} | {r.unit} | {_fmt(r.ratio)} | {r.vs} | {r.note} |"
+                      for r in rows]
     lines += ["", "| target | value | goal | met | bound |", "|---|---|---|---|---|"]
     lines += [f"| {t.name} | {_fmt(t.value)} | {'>=' if t.higher_is_better else '<='} {_fmt(t.goal)} | "
               f"{'met' if t.met else 'MISSED'} | {t.bound} |" for t in report.targets]

@@ -1,44 +1,29 @@
 """``python -m bench [--quick] [--only NAME ...] [--backend numpy|cupy] [--dtype float64|float32]
-[--json PATH]``: run the benchmarks and print every ratio."""
+[--threads T] [--json PATH]``: run the benchmarks and print every ratio, BN training against
+batched PyTorch first."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
 import time
 
-from sim._backend import get_xp
-from theory.cli import Parser, atomic_write, run_main
+from threadpoolctl import threadpool_limits
 
-from . import Report, bn_training, format_table, machine, monte_carlo, ridge_sweep
+from sim import get_xp
+from theory.cli import Parser, atomic_write, int_in, run_main
+
+from . import Report, bn_training, cpu_seconds, disturbance, format_table, machine, monte_carlo, ridge_sweep
 
 BENCHMARKS = {"bn": bn_training, "ridge": ridge_sweep, "mc": monte_carlo}
 SIZES = {  # full, quick
     "machine": ({"n": 2048, "megabytes": 512}, {"n": 1024, "megabytes": 64}),
-    "bn": (bn_training.BNSize(), bn_training.BNSize(N=1024, replicas=(16, 64), long_epochs=4, long_replicas=32)),
+    "bn": (bn_training.BNSize(), bn_training.BNSize(N=1024, replicas=(16, 128), long_epochs=4, long_replicas=32)),
     "ridge": (ridge_sweep.RidgeSize(), ridge_sweep.RidgeSize(N=1024)),
     "mc": (monte_carlo.MCSize(), monte_carlo.MCSize(samples=2**22)),
 }
-
-
-def cpu_seconds() -> tuple[float, float, float]:
-    """CPU seconds so far: busy on this machine, stolen by the hypervisor, and used by this
-    process; their differences over a benchmark show how much other work ran beside it."""
-    own = sum(os.times()[:4])
-    try:
-        with open("/proc/stat") as f:
-            user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
-    except (OSError, ValueError):
-        return float("nan"), float("nan"), own
-    tick = os.sysconf("SC_CLK_TCK")
-    return (user + nice + system + irq + softirq) / tick, steal / tick, own
-
-
-def disturbance(before: tuple[float, float, float], seconds: float) -> str:
-    """Cores used by other processes (and stolen) on average since ``before``."""
-    busy, steal, own = (b - a for a, b in zip(before, cpu_seconds()))
-    return f"other processes {max(busy - own, 0) / seconds:.2f} cores, stolen {steal / seconds:.2f} cores"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                         help="precision of the ridge sweep, the Monte-Carlo and the single-replica BN runs "
                              "(the BN replica sweep runs both)")
+    parser.add_argument("--threads", type=int_in(1, 1024), metavar="T",
+                        help="BLAS and OpenMP threads of every library (default: one per core); "
+                             "--threads 1 compares the libraries core for core on a busy machine")
     parser.add_argument("--json", metavar="PATH", help="also write the rows and targets as JSON")
     args = parser.parse_args(argv)
     if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
@@ -60,17 +48,21 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             raise ValueError("the BN benchmark needs PyTorch: pip install -e '.[bench]' (or --only ridge mc)") from None
     pick = 1 if args.quick else 0
+    if args.threads:
+        threadpool_limits(args.threads)  # this process's BLAS and OpenMP (the BN libraries: bn_training)
+    sizes = {name: pair[pick] for name, pair in SIZES.items()}
+    sizes["bn"] = dataclasses.replace(sizes["bn"], threads=args.threads)
     start, cpu = time.perf_counter(), cpu_seconds()
-    limits = machine.measure(xp, **SIZES["machine"][pick])
+    limits = machine.measure(xp, **sizes["machine"])
     print(f"# {limits.description}; backend {args.backend}, dtype {args.dtype}{', quick' if args.quick else ''}",
           flush=True)
     report, disturbed = Report(machine.rows(limits), []), {}
     for name in args.only or BENCHMARKS:
         t, cpu_bench = time.perf_counter(), cpu_seconds()
-        rows, targets = BENCHMARKS[name].run(limits, xp, SIZES[name][pick], args.dtype)
+        rows, targets = BENCHMARKS[name].run(limits, xp, sizes[name], args.dtype)
         report.rows.extend(rows)
         report.targets.extend(targets)
-        flops = machine.matmul_gflops(xp, "float64", SIZES["machine"][pick]["n"]) / limits.gflops["float64"]
+        flops = machine.matmul_gflops(xp, "float64", sizes["machine"]["n"]) / limits.gflops["float64"]
         cache = machine.cache_copy_gbs(xp) / limits.cache_copy_gbs
         disturbed[name] = (f"{disturbance(cpu_bench, time.perf_counter() - t)}; after it matmul {flops:.0%}, "
                            f"cache copy {cache:.0%} of the start")

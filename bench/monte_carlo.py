@@ -9,8 +9,7 @@ from types import ModuleType
 
 import numpy as np
 
-from sim import GLM, simulate_batch_noise
-from sim._backend import backend_name, default_rng
+from sim import GLM, backend_name, default_rng, simulate_batch_noise
 from theory import curvature
 from theory.activations import NAMED, log_partition
 

@@ -8,9 +8,7 @@ from types import ModuleType
 
 import numpy as np
 
-from sim._backend import array_namespace, to_numpy
-from sim._ts_data import child_seed, teacher_data
-from sim._ts_linear import RidgeSpectrum
+from sim import RidgeSpectrum, array_namespace, keyed_seed, teacher_data, to_numpy
 
 from . import Row, Target, best_time
 from .machine import Machine
@@ -39,7 +37,7 @@ def per_zeta_solve(X, y, zeta: float, gram=None):
 def run(machine: Machine, xp: ModuleType = np, size: RidgeSize = RidgeSize(), dtype: str = "float64"
         ) -> tuple[list[Row], list[Target]]:
     N, P = size.N, int(size.alpha * size.N)
-    X, Y, W_star = teacher_data(N, P, size.delta, child_seed(SEED, "data"), xp, dtype)
+    X, Y, W_star = teacher_data(N, P, size.delta, keyed_seed(SEED, "data"), xp, dtype)
     zetas = np.logspace(-3, 1, size.zetas)
     timed = zetas[:: max(1, size.zetas // size.timed)][: size.timed]
     errors = {}

@@ -1,28 +1,58 @@
 """Simulations of batch normalization: Monte-Carlo of batch noise and teacher–student solvers.
 
 NumPy by default, CuPy when asked (``backend="cupy"``) or available (``"auto"``); CuPy is never
-imported otherwise.  All randomness comes from :class:`numpy.random.SeedSequence`.
+imported otherwise, and only :mod:`sim` imports it.  All randomness comes from
+:class:`numpy.random.SeedSequence` (every public function takes one, or a non-negative integer).
 """
 
+from ._backend import BACKENDS as BACKENDS
+from ._backend import DTYPES as DTYPES
 from ._backend import array_namespace as array_namespace
+from ._backend import backend_name as backend_name
+from ._backend import check_dtype as check_dtype
 from ._backend import cuda_status as cuda_status
+from ._backend import default_rng as default_rng
 from ._backend import default_rng_for as default_rng_for
 from ._backend import get_xp as get_xp
+from ._backend import lambdify_modules as lambdify_modules
+from ._backend import resolve_backend as resolve_backend
+from ._backend import to_numpy as to_numpy
+from ._seeds import SeedLike as SeedLike
+from ._seeds import as_seed_sequence as as_seed_sequence
+from ._seeds import keyed_seed as keyed_seed
 from ._streaming import Estimate as Estimate
-from .executor import Executor as Executor
-from .executor import make_executor as make_executor
-from .batch_noise import GLM as GLM
-from .batch_noise import BatchNoiseResult as BatchNoiseResult
-from .batch_noise import simulate_batch_noise as simulate_batch_noise
-from .input_distributions import InputSampler as InputSampler
+from ._ts_bn import BNState as BNState
+from ._ts_bn import batch_products as batch_products
+from ._ts_bn import bn_gradients as bn_gradients
+from ._ts_bn import bn_test_errors as bn_test_errors
+from ._ts_bn import row_gather as row_gather
+from ._ts_bn import train_bn as train_bn
 from ._ts_bn_prediction import closed_prediction as bn_closed_prediction
 from ._ts_bn_prediction import paired_drift as paired_drift
 from ._ts_bn_prediction import paired_extrapolation as paired_extrapolation
 from ._ts_bn_prediction import paired_mean as paired_mean
 from ._ts_bn_prediction import stationary_point as bn_stationary_point
 from ._ts_bn_prediction import stationary_prediction as bn_stationary_prediction
+from ._ts_data import teacher_data as teacher_data
+from ._ts_linear import RidgeSpectrum as RidgeSpectrum
+from ._ts_linear import min_norm_least_squares as min_norm_least_squares
+from ._ts_store import SweepStore as SweepStore
+from ._ts_store import run_points as run_points
+from .batch_noise import GLM as GLM
+from .batch_noise import BatchNoiseResult as BatchNoiseResult
+from .batch_noise import simulate_batch_noise as simulate_batch_noise
+from .cnn import CNNRun as CNNRun
+from .cnn import ImageData as ImageData
+from .cnn import load_images as load_images
+from .cnn import train_cnn as train_cnn
+from .executor import Executor as Executor
+from .executor import make_executor as make_executor
+from .input_distributions import InputSampler as InputSampler
+from .pn_wn import PNWNFit as PNWNFit
+from .pn_wn import simulate_pn_wn as simulate_pn_wn
 from .teacher_student import BNConfig as BNConfig
 from .teacher_student import GridPoint as GridPoint
+from .teacher_student import SweepOptions as SweepOptions
 from .teacher_student import ZetaFit as ZetaFit
 from .teacher_student import bn_point as bn_point
 from .teacher_student import fit_effective_zeta as fit_effective_zeta
@@ -31,7 +61,60 @@ from .teacher_student import samples_for as samples_for
 from .teacher_student import sweep as sweep
 from .teacher_student import sweep_grid as sweep_grid
 
-__all__ = ["GLM", "BNConfig", "BatchNoiseResult", "Estimate", "Executor", "GridPoint", "InputSampler", "ZetaFit",
-           "array_namespace", "bn_closed_prediction", "bn_point", "bn_stationary_point",
-           "bn_stationary_prediction", "paired_drift", "paired_extrapolation", "paired_mean", "cuda_status", "default_rng_for", "fit_effective_zeta", "get_xp",
-           "linear_point", "make_executor", "samples_for", "simulate_batch_noise", "sweep", "sweep_grid"]
+__all__ = [
+    "array_namespace",
+    "as_seed_sequence",
+    "backend_name",
+    "BACKENDS",
+    "batch_products",
+    "BatchNoiseResult",
+    "bn_closed_prediction",
+    "bn_gradients",
+    "bn_point",
+    "bn_stationary_point",
+    "bn_stationary_prediction",
+    "bn_test_errors",
+    "BNConfig",
+    "BNState",
+    "check_dtype",
+    "CNNRun",
+    "cuda_status",
+    "default_rng",
+    "default_rng_for",
+    "DTYPES",
+    "Estimate",
+    "Executor",
+    "fit_effective_zeta",
+    "get_xp",
+    "GLM",
+    "GridPoint",
+    "ImageData",
+    "InputSampler",
+    "keyed_seed",
+    "lambdify_modules",
+    "linear_point",
+    "load_images",
+    "make_executor",
+    "min_norm_least_squares",
+    "paired_drift",
+    "paired_extrapolation",
+    "paired_mean",
+    "PNWNFit",
+    "resolve_backend",
+    "RidgeSpectrum",
+    "row_gather",
+    "run_points",
+    "samples_for",
+    "SeedLike",
+    "simulate_batch_noise",
+    "simulate_pn_wn",
+    "sweep",
+    "sweep_grid",
+    "SweepOptions",
+    "SweepStore",
+    "teacher_data",
+    "to_numpy",
+    "train_bn",
+    "train_cnn",
+    "ZetaFit",
+]

@@ -16,6 +16,20 @@ from typing import Any
 import numpy as np
 
 BACKENDS: tuple[str, ...] = ("auto", "numpy", "cupy")
+DTYPES: tuple[str, ...] = ("float64", "float32")
+
+
+def check_dtype(dtype: str) -> str:
+    """``dtype`` if it is one of :data:`DTYPES` (float64 by default everywhere); ValueError otherwise."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return dtype
+
+
+def resolve_backend(backend: str) -> str:
+    """``"numpy"`` or ``"cupy"`` for ``backend`` in :data:`BACKENDS`: what an entry point resolves
+    once (``"auto"`` becomes CuPy only when a device is there); ValueError for a missing CuPy."""
+    return backend_name(get_xp(backend))
 
 
 def cuda_status() -> tuple[bool, str]:

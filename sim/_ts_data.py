@@ -6,21 +6,13 @@ One data set is one input matrix ``X`` shared by ``teachers`` independent teache
 
 from __future__ import annotations
 
-import zlib
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from ._backend import default_rng
-
-
-def child_seed(seed: np.random.SeedSequence, *keys: str | int) -> np.random.SeedSequence:
-    """A stream keyed by ``keys`` under ``seed`` (stable: does not depend on call order)."""
-    if not isinstance(seed, np.random.SeedSequence):
-        raise ValueError(f"seed must be a numpy.random.SeedSequence, got {type(seed).__name__}")
-    extra = tuple(k if isinstance(k, int) else zlib.crc32(str(k).encode()) for k in keys)
-    return np.random.SeedSequence(seed.entropy, spawn_key=tuple(seed.spawn_key) + extra)
+from ._backend import check_dtype, default_rng
+from ._seeds import keyed_seed
 
 
 def check_count(name: str, value: Any, low: int) -> None:
@@ -48,13 +40,12 @@ def teacher_data(N: int, P: int, delta: float, seed: np.random.SeedSequence, xp:
     """
     check_size(N, P, delta)
     check_count("teachers", teachers, 1)
-    if dtype not in ("float64", "float32"):
-        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-    X = default_rng(child_seed(seed, "inputs"), xp).standard_normal((P, N))
+    check_dtype(dtype)
+    X = default_rng(keyed_seed(seed, "inputs"), xp).standard_normal((P, N))
     W_star = xp.empty((N, teachers))
     noise = xp.empty((P, teachers))
     for t in range(teachers):
-        rng = default_rng(child_seed(seed, "teacher", t), xp)
+        rng = default_rng(keyed_seed(seed, "teacher", t), xp)
         W_star[:, t] = rng.standard_normal(N) / np.sqrt(N)
         noise[:, t] = rng.standard_normal(P)
     Y = X @ W_star + delta * noise

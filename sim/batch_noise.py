@@ -19,10 +19,10 @@ import numpy as np
 import sympy as sp
 from tqdm.auto import tqdm
 
-from theory import symbols
-from theory import numeric_function
+from theory import numeric_function, symbols
 
-from ._backend import backend_name, default_rng, get_xp, lambdify_modules, to_numpy
+from ._backend import backend_name, check_dtype, default_rng, get_xp, lambdify_modules, to_numpy
+from ._seeds import SeedLike, as_seed_sequence
 from ._streaming import Estimate, RunningMean, RunningRatio, RunningVariance
 from .input_distributions import InputSampler
 
@@ -132,6 +132,102 @@ def _bin_moments(xp, z, d2, edges: tuple[float, ...], buf: dict[str, Any]):
                     axis=1)
 
 
+@dataclass(frozen=True)
+class _Head:
+    """A GLM as array functions: curvature, activation (labels), log-partition, misfit (or None)."""
+
+    d2A: Any
+    g: Any
+    A: Any
+    misfit: Any
+
+
+def _heads(glms: dict[str, GLM], xp) -> dict[str, _Head]:
+    modules = lambdify_modules(xp)
+
+    def f(expr):
+        return None if expr is None else numeric_function(expr, X, modules)
+
+    return {name: _Head(f(glm.d2A), f(glm.g), f(glm.A) if glm.g is not None else None, f(glm.misfit))
+            for name, glm in glms.items()}
+
+
+class _Accumulators:
+    """Running estimates of one simulation, fed chunk by chunk."""
+
+    def __init__(self, edges: tuple[float, ...], heads: dict[str, _Head]) -> None:
+        self.mu, self.cov, self.err, self.sigma_mean = RunningMean(), RunningMean(), RunningMean(), RunningMean()
+        self.sigma_var = RunningVariance(shift=1.0)
+        self.bins = [RunningRatio() for _ in edges[:-1]]
+        self.second = {k: RunningMean() for k in heads}
+        self.first = {k: RunningMean() for k, h in heads.items() if h.g is not None}
+        self.gap = {k: RunningMean() for k, h in heads.items() if h.A is not None}
+
+    def add_statistics(self, xp, z, mu, sigma, d2, edges, buf) -> None:
+        M = z.shape[1]
+        self.mu.add(xp, mu * mu)
+        self.cov.add(xp, mu * sigma)
+        self.sigma_mean.add(xp, sigma)
+        self.sigma_var.add(xp, sigma)
+        self.err.add(xp, _row_sum(xp, d2) / M)
+        for acc, row in zip(self.bins, to_numpy(_bin_moments(xp, z, d2, edges, buf)).tolist()):
+            acc.add_sums(z.shape[0], *row)
+
+
+def _normalize(xp, z, buf, bias: bool, ddof: int):
+    """``mu_B``, ``sigma_B`` per batch and ``d = (h_hat - h_bar)/gamma``, ``d^2`` in the buffers."""
+    M = z.shape[1]
+    d, d2 = buf["d"], buf["d2"]
+    if bias:
+        mu = _row_sum(xp, z) / M
+        centred = xp.subtract(z, mu[:, None], out=d)
+    else:
+        mu = xp.zeros(z.shape[0], dtype=z.dtype)
+        centred = z
+    sigma = xp.sqrt(_row_sum(xp, centred, centred) / (M - ddof))
+    xp.divide(centred, sigma[:, None], out=d)
+    d -= z
+    xp.multiply(d, d, out=d2)
+    return mu, sigma, d, d2
+
+
+def _add_glms(xp, acc: _Accumulators, heads: dict[str, _Head], rng, z, d, d2, buf, gamma: float, beta: float,
+              dtype: str) -> None:
+    """Second-order term, first-order term (labels drawn from ``rng``, in the order of ``heads``)
+    and loss gap of every GLM for one chunk."""
+    M = z.shape[1]
+    h_bar = z if (gamma, beta) == (1.0, 0.0) else gamma * z + beta
+    diff = d if gamma == 1.0 else gamma * d
+    tmp, h_hat = buf["tmp"], None
+    for name, head in heads.items():
+        curv = head.d2A(h_bar)
+        acc.second[name].add(xp, 0.5 * _row_sum(xp, curv, d2) / M)
+        if head.g is None:
+            continue
+        g_bar = head.g(h_bar)
+        y = rng.standard_normal(z.shape, dtype=dtype)
+        c = _distinct(curv)
+        root = tmp[: c.shape[0], : c.shape[1]]
+        y *= xp.sqrt(xp.maximum(c, 0, out=root), out=root)
+        y += g_bar
+        if head.misfit is not None:
+            y += head.misfit(z)
+        acc.first[name].add(xp, _row_sum(xp, xp.subtract(g_bar, y, out=tmp), diff) / M / gamma**2)
+        if head.A is not None:
+            h_hat = xp.add(h_bar, diff, out=buf["h_hat"]) if h_hat is None else h_hat
+            gap = xp.subtract(head.A(h_hat), head.A(h_bar), out=tmp)
+            y *= diff
+            gap -= y
+            acc.gap[name].add(xp, _row_sum(xp, gap) / M / gamma**2)
+
+
+def _check_bins(bins) -> tuple[float, ...]:
+    edges = tuple(float(b) for b in bins)
+    if len(edges) < 2 or any(not lo < hi for lo, hi in itertools.pairwise(edges)) or len(edges) > 100:
+        raise ValueError(f"bins must be 2 to 100 increasing edges, got {bins!r}")
+    return edges
+
+
 def simulate_batch_noise(
     M: int,
     *,
@@ -142,7 +238,7 @@ def simulate_batch_noise(
     bias: bool = True,
     ddof: int = 0,
     samples: int = 2**22,
-    seed: np.random.SeedSequence | int = 0,
+    seed: SeedLike = 0,
     backend: str = "numpy",
     dtype: str = "float64",
     chunk_samples: int = 2**20,
@@ -155,106 +251,42 @@ def simulate_batch_noise(
     in bins of :math:`\bar n`, and for each GLM the second-order term
     :math:`\tfrac12\mathbb E[A''(\bar h)(\hat h-\bar h)^2]/\gamma^2` (the simulated :math:`\zeta`),
     the first-order term :math:`\mathbb E[(A'(\bar h)-y)(\hat h-\bar h)]/\gamma^2` and the full gap
-    :math:`(\mathbb E\ell(\hat h)-\mathbb E\ell(\bar h))/\gamma^2`.
+    :math:`(\mathbb E\ell(\hat h)-\mathbb E\ell(\bar h))/\gamma^2` (seed §1.1, §1.3).
 
     ``bias=False`` normalizes without the mean (:math:`\sigma_B^2=\tfrac1M\sum z^2`).
     """
     _validate(M, samples, gamma, beta, ddof, chunk_samples)
-    if dtype not in ("float64", "float32"):
-        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        seed = np.random.SeedSequence(int(seed))
-    xp = get_xp(backend)
+    dtype, seed, xp = check_dtype(dtype), as_seed_sequence(seed), get_xp(backend)
     sampler = InputSampler(input, xp)
-    glms = dict(glms or {})
-    modules = lambdify_modules(xp)
-    funcs = {
-        name: (
-            numeric_function(glm.d2A, X, modules),
-            None if glm.g is None else numeric_function(glm.g, X, modules),
-            None if glm.A is None or glm.g is None else numeric_function(glm.A, X, modules),
-            None if glm.misfit is None else numeric_function(glm.misfit, X, modules),
-        )
-        for name, glm in glms.items()
-    }
-    edges = tuple(float(b) for b in bins)
-    if len(edges) < 2 or any(not lo < hi for lo, hi in itertools.pairwise(edges)) or len(edges) > 100:
-        raise ValueError(f"bins must be 2 to 100 increasing edges, got {bins!r}")
+    heads = _heads(dict(glms or {}), xp)
+    edges = _check_bins(bins)
     per_chunk = max(chunk_samples // M, 1)
     batches_total = samples // M
-    n_chunks = -(-batches_total // per_chunk)
     # spawn from a copy: the caller's SeedSequence is not advanced, so reusing it repeats the run
-    children = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size).spawn(n_chunks)
-
-    acc_mu, acc_cov, acc_err = RunningMean(), RunningMean(), RunningMean()
-    acc_sigma_mean, acc_sigma_var = RunningMean(), RunningVariance(shift=1.0)
-    acc_bins = [RunningRatio() for _ in edges[:-1]]
-    acc_second = {k: RunningMean() for k in funcs}
-    acc_first = {k: RunningMean() for k, f in funcs.items() if f[1] is not None}
-    acc_gap = {k: RunningMean() for k, f in funcs.items() if f[2] is not None}
-
-    buffers = _buffers(xp, min(per_chunk, batches_total), M, dtype, bool(funcs))
-    start = time.perf_counter()
-    done = 0
+    children = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size).spawn(
+        -(-batches_total // per_chunk))
+    acc = _Accumulators(edges, heads)
+    buffers = _buffers(xp, min(per_chunk, batches_total), M, dtype, bool(heads))
+    start, done = time.perf_counter(), 0
     # progress: True always shows the bar, None only on a terminal (tqdm's disable=None), False never
-    bar = tqdm(children, desc=f"BN Monte-Carlo M={M}", unit="chunk", leave=False,
-               disable=None if progress is None else not progress)
-    for child in bar:
+    for child in tqdm(children, desc=f"BN Monte-Carlo M={M}", unit="chunk", leave=False,
+                      disable=None if progress is None else not progress):
         rng = default_rng(child, xp)
         b = min(per_chunk, batches_total - done)
         done += b
         z = sampler.draw(rng, (b, M), dtype)
         buf = {k: v[: b * M] if v.ndim == 1 else v[:b] for k, v in buffers.items()}
-        d, d2 = buf["d"], buf["d2"]
-        if bias:
-            mu = _row_sum(xp, z) / M
-            centred = xp.subtract(z, mu[:, None], out=d)
-        else:
-            mu = xp.zeros(b, dtype=z.dtype)
-            centred = z
-        sigma = xp.sqrt(_row_sum(xp, centred, centred) / (M - ddof))
-        xp.divide(centred, sigma[:, None], out=d)
-        d -= z  # (h_hat - h_bar)/gamma
-        xp.multiply(d, d, out=d2)
-        acc_mu.add(xp, mu * mu)
-        acc_cov.add(xp, mu * sigma)
-        acc_sigma_mean.add(xp, sigma)
-        acc_sigma_var.add(xp, sigma)
-        acc_err.add(xp, _row_sum(xp, d2) / M)
-        for acc, row in zip(acc_bins, to_numpy(_bin_moments(xp, z, d2, edges, buf)).tolist()):
-            acc.add_sums(b, *row)
-        if funcs:
-            h_bar = z if (gamma, beta) == (1.0, 0.0) else gamma * z + beta
-            diff = d if gamma == 1.0 else gamma * d
-            tmp, h_hat = buf["tmp"], None
-            for name, (d2a, g, A, misfit) in funcs.items():
-                curv = d2a(h_bar)
-                acc_second[name].add(xp, 0.5 * _row_sum(xp, curv, d2) / M)
-                if g is None:
-                    continue
-                g_bar = g(h_bar)
-                y = rng.standard_normal(z.shape, dtype=dtype)
-                c = _distinct(curv)
-                root = tmp[: c.shape[0], : c.shape[1]]
-                y *= xp.sqrt(xp.maximum(c, 0, out=root), out=root)
-                y += g_bar
-                if misfit is not None:
-                    y += misfit(z)
-                acc_first[name].add(xp, _row_sum(xp, xp.subtract(g_bar, y, out=tmp), diff) / M / gamma**2)
-                if A is not None:
-                    h_hat = xp.add(h_bar, diff, out=buf["h_hat"]) if h_hat is None else h_hat
-                    gap = xp.subtract(A(h_hat), A(h_bar), out=tmp)
-                    y *= diff
-                    gap -= y
-                    acc_gap[name].add(xp, _row_sum(xp, gap) / M / gamma**2)
-    seconds = time.perf_counter() - start
+        mu, sigma, d, d2 = _normalize(xp, z, buf, bias, ddof)
+        acc.add_statistics(xp, z, mu, sigma, d2, edges, buf)
+        if heads:
+            _add_glms(xp, acc, heads, rng, z, d, d2, buf, gamma, beta, dtype)
     return BatchNoiseResult(
         M=int(M), input=sampler.name, gamma=float(gamma), beta=float(beta), bias=bool(bias), ddof=int(ddof),
-        samples=batches_total * M, batches=batches_total, seconds=seconds, backend=backend_name(xp), dtype=dtype,
-        var_mu_B=acc_mu.estimate(), mean_sigma_B=acc_sigma_mean.estimate(), var_sigma_B=acc_sigma_var.estimate(),
-        cov_mu_sigma_B=acc_cov.estimate(), error=acc_err.estimate(), bin_edges=edges,
-        conditional=tuple(a.estimate() for a in acc_bins),
-        second_order={k: a.estimate() for k, a in acc_second.items()},
-        first_order={k: a.estimate() for k, a in acc_first.items()},
-        loss_gap={k: a.estimate() for k, a in acc_gap.items()},
+        samples=batches_total * M, batches=batches_total, seconds=time.perf_counter() - start,
+        backend=backend_name(xp), dtype=dtype, var_mu_B=acc.mu.estimate(), mean_sigma_B=acc.sigma_mean.estimate(),
+        var_sigma_B=acc.sigma_var.estimate(), cov_mu_sigma_B=acc.cov.estimate(), error=acc.err.estimate(),
+        bin_edges=edges, conditional=tuple(a.estimate() for a in acc.bins),
+        second_order={k: a.estimate() for k, a in acc.second.items()},
+        first_order={k: a.estimate() for k, a in acc.first.items()},
+        loss_gap={k: a.estimate() for k, a in acc.gap.items()},
     )

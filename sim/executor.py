@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Self, TypeVar
@@ -40,11 +43,18 @@ class Executor:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # an error, an interrupt or a termination signal: stop now, do not finish the queue
+            self.terminate()
 
     def close(self) -> None:
-        """Release the workers (nothing to release here)."""
+        """Release the workers once their work is done (nothing to release here)."""
+
+    def terminate(self) -> None:
+        """Stop at once: cancel what has not started and end the workers (nothing to end here)."""
+        self.close()
 
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
         """``(item, fn(item))`` for every item as it finishes; a worker's exception is raised here
@@ -53,11 +63,22 @@ class Executor:
             yield item, fn(item)
 
 
-def _init_process(threads: int) -> None:
+def _exit_when_orphaned(parent: int) -> None:
+    """End this worker as soon as the process that started it is gone (killed, even by SIGKILL):
+    a worker left behind would hold the pool's queues and the resource tracker open for ever."""
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(1)
+
+
+def _init_process(threads: int, parent: int) -> None:
     # Libraries loaded later read the environment; those already loaded are limited now.
     for var in _BLAS_ENV:
         os.environ[var] = str(threads)
     threadpool_limits(threads)
+    # Ctrl-C reaches the whole process group: the main process handles it and ends the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
 
 
 def _call_limited(fn: Callable[[T], R], threads: int, item: T) -> R:
@@ -71,13 +92,33 @@ class _ProcessExecutor(Executor):
     def __init__(self, workers: int) -> None:
         self._threads = max(1, _cores() // workers)
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_init_process, initargs=(self._threads,))
+                                         initializer=_init_process, initargs=(self._threads, os.getpid()))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def terminate(self) -> None:
+        processes = list(getattr(self._pool, "_processes", {}).values())  # the pool's own worker table
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
-        futures = {self._pool.submit(_call_limited, fn, self._threads, item): item for item in items}
+        # workers are started while tasks are submitted: with SIGINT blocked meanwhile, they start
+        # with it blocked (a Ctrl-C meant for this process never interrupts a worker's start-up),
+        # and a Ctrl-C that came in between is delivered here once it is unblocked
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            futures = {self._pool.submit(_call_limited, fn, self._threads, item): item for item in items}
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()

@@ -10,8 +10,9 @@
 Replicas come as ``datasets`` input matrices times ``teachers`` teachers on each matrix: the
 solvers read a matrix once for all its teachers (matrix products, one factorization).  Data set
 ``g`` at ``N, P`` is the same for every solver (keyed by ``N, P, g``), so the BN and ridge points
-at one alpha see identical data, and points of different N never share a stream.  Replicas on one matrix are not independent: standard
-errors must be computed over data sets (``dataset`` labels each replica).
+at one alpha see identical data, and points of different N never share a stream.  Replicas on one
+matrix are not independent: standard errors must be computed over data sets (``dataset`` labels
+each replica).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from typing import Literal
 
 import numpy as np
 
-from ._backend import backend_name, get_xp, to_numpy
+from ._backend import check_dtype, get_xp, resolve_backend, to_numpy
+from ._seeds import SeedLike, as_seed_sequence, keyed_seed
 from ._ts_bn import BNConfig, bn_test_errors, initial_weights, train_bn
 from ._ts_bn_prediction import CentredDesign, closed_prediction, stationary_prediction
-from ._ts_data import check_count, check_size, child_seed, teacher_data
+from ._ts_data import check_count, check_size, teacher_data
 from ._ts_fit import ZetaFit, fit_effective_zeta
 from ._ts_linear import (
     RidgeSpectrum,
@@ -38,8 +40,8 @@ from ._ts_linear import (
 from ._ts_store import SweepStore, run_points
 from .executor import Executor
 
-__all__ = ["BNConfig", "GridPoint", "ZetaFit", "bn_point", "fit_effective_zeta", "linear_point", "samples_for", "sweep",
-           "sweep_grid"]
+__all__ = ["BNConfig", "GridPoint", "SweepOptions", "ZetaFit", "bn_point", "fit_effective_zeta", "linear_point",
+           "samples_for", "sweep", "sweep_grid"]
 
 
 def samples_for(N: int, alpha: float) -> int:
@@ -50,23 +52,73 @@ def samples_for(N: int, alpha: float) -> int:
     return max(1, int(round(alpha * N)))
 
 
-def _check_common(datasets: int, teachers: int, seed: np.random.SeedSequence) -> None:
-    check_count("datasets", datasets, 1)
-    check_count("teachers", teachers, 1)
-    if not isinstance(seed, np.random.SeedSequence):
-        raise ValueError(f"seed must be a numpy.random.SeedSequence, got {type(seed).__name__}")
-
-
-def _check_zetas(zetas) -> np.ndarray | None:
+def _check_zetas(zetas) -> tuple[float, ...] | None:
     z = None if zetas is None else np.asarray(zetas, dtype=float)
     if z is not None and (z.ndim != 1 or z.size == 0 or np.any(~np.isfinite(z)) or np.any(z <= 0)):
         raise ValueError(f"zetas must be None or a non-empty 1-D array of values > 0, got {zetas!r}")
-    return z
+    return None if z is None else tuple(float(v) for v in z)
 
 
-def _data(N: int, P: int, delta: float, seed: np.random.SeedSequence, dataset: int, teachers: int,
-          backend: str, dtype: str):
-    return teacher_data(N, P, delta, child_seed(seed, "data", N, P, dataset), get_xp(backend), dtype, teachers)
+@dataclass(frozen=True)
+class SweepOptions:
+    """Everything a teacher–student task needs besides its (N, M, alpha, data set): picklable, so
+    executors ship it to workers, and the source of a sweep's manifest (:meth:`manifest`).
+
+    Build it with :meth:`make`, which validates every field and resolves the backend once."""
+
+    kind: Literal["linear", "bn"]
+    seed: np.random.SeedSequence
+    datasets: int
+    teachers: int = 1
+    delta: float = 0.5
+    zetas: tuple[float, ...] | None = None
+    config: BNConfig = BNConfig()
+    gd: bool = False
+    wn: bool = False
+    backend: str = "numpy"
+    dtype: str = "float64"
+    progress: bool | None = None
+    predict: bool = True  #: BN: every replica carries its paired predictions
+
+    @classmethod
+    def make(cls, kind: str, *, seed: SeedLike, datasets: int, teachers: int = 1, delta: float = 0.5, zetas=None,
+             config: BNConfig | None = None, gd: bool = False, wn: bool = False, backend: str = "numpy",
+             dtype: str = "float64", progress: bool | None = None, predict: bool = True) -> SweepOptions:
+        if kind not in ("linear", "bn"):
+            raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")
+        check_count("datasets", datasets, 1)
+        check_count("teachers", teachers, 1)
+        if not np.isfinite(delta) or delta < 0:
+            raise ValueError(f"delta must be finite and >= 0, got {delta!r}")
+        return cls(kind, as_seed_sequence(seed), int(datasets), int(teachers), float(delta), _check_zetas(zetas),
+                   config or BNConfig(), bool(gd), bool(wn), resolve_backend(backend), check_dtype(dtype), progress,
+                   bool(predict))
+
+    def manifest(self) -> dict:
+        """The JSON-serialisable settings a resumable sweep's store is keyed by."""
+        settings = {
+            "kind": self.kind, "delta": self.delta, "teachers": self.teachers, "backend": self.backend,
+            "dtype": self.dtype, "seed_entropy": str(self.seed.entropy), "spawn_key": list(self.seed.spawn_key),
+            "zetas": None if self.zetas is None else list(self.zetas),
+            "bn": {k: v for k, v in self.config.to_dict().items() if k != "M"} if self.kind == "bn" else None,
+            "gd": self.gd, "wn": self.wn,
+        }
+        if self.kind == "bn" and self.predict:  # stores written without predictions keep their settings
+            settings["prediction"] = {"epochs": PREDICTION_EPOCHS, "checkpoints": list(CHECKPOINTS)}
+        return settings
+
+    def check_point(self, N: int, alpha: float, M: int | None = None) -> int:
+        """``P`` for one point, after checking N, alpha and (BN) the batch size against P."""
+        P = samples_for(N, alpha)
+        check_size(N, P, self.delta)
+        if self.kind == "bn":
+            replace(self.config, M=self.config.M if M is None else M).steps(P)
+        return P
+
+
+def _data(N: int, P: int, dataset: int, options: SweepOptions):
+    return teacher_data(N, P, options.delta, keyed_seed(options.seed, "data", N, P, dataset), get_xp(options.backend),
+                        options.dtype, options.teachers)
 
 
 #: how :func:`_concat` joins each array of a per-data-set result (default: along the replica axis 0)
@@ -94,55 +146,34 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return out
 
 
-def _linear_dataset(N: int, alpha: float, zetas: np.ndarray | None, delta: float, dataset: int, teachers: int,
-                    seed: np.random.SeedSequence, gd: bool, wn: bool, backend: str, dtype: str) -> dict[str, np.ndarray]:
-    P = samples_for(N, alpha)
-    X, Y, W_star = _data(N, P, delta, seed, dataset, teachers, backend, dtype)
-    out = {"ls": effective_error(min_norm_least_squares(X, Y), W_star) if abs(P - N) > 1 else np.full(teachers, np.nan)}
-    if zetas is not None:
+def _linear_dataset(N: int, alpha: float, dataset: int, options: SweepOptions) -> dict[str, np.ndarray]:
+    P, T = samples_for(N, alpha), options.teachers
+    X, Y, W_star = _data(N, P, dataset, options)
+    out = {"ls": effective_error(min_norm_least_squares(X, Y), W_star) if abs(P - N) > 1 else np.full(T, np.nan)}
+    if options.zetas is not None:
+        zetas = np.asarray(options.zetas)
         spectrum = RidgeSpectrum.from_data(X, Y, W_star)
-        out.update(ridge=spectrum.errors(zetas), ridge_conditional=spectrum.conditional_mean(zetas, delta),
-                   ridge_variance=spectrum.conditional_variance(zetas, delta), stieltjes=spectrum.stieltjes(zetas),
-                   zetas=zetas)
-    for name, wanted, solver in (("gd", gd, gradient_descent_least_squares), ("wn", wn, gradient_descent_weight_norm)):
+        out.update(ridge=spectrum.errors(zetas), ridge_conditional=spectrum.conditional_mean(zetas, options.delta),
+                   ridge_variance=spectrum.conditional_variance(zetas, options.delta),
+                   stieltjes=spectrum.stieltjes(zetas), zetas=zetas)
+    for name, wanted, solver in (("gd", options.gd, gradient_descent_least_squares),
+                                 ("wn", options.wn, gradient_descent_weight_norm)):
         if wanted:
             res = solver(X, Y)
             out[name] = effective_error(res.weights, W_star)
             out[f"{name}_iterations"] = np.asarray(res.iterations if res.converged else -1)
-    out["dataset"] = np.full(teachers, dataset)
+    out["dataset"] = np.full(T, dataset)
     return out
 
 
-def linear_point(N: int, alpha: float, zetas=None, delta: float = 0.5, *, datasets: int, teachers: int = 1,
-                 seed: np.random.SeedSequence, gd: bool = False, wn: bool = False,
-                 backend: str = "numpy", dtype: str = "float64") -> dict[str, np.ndarray]:
-    """Solvers (a), (b), (d) on ``datasets`` input matrices with ``teachers`` teachers each, at
-    ``P = round(alpha N)``; ``R = datasets * teachers`` replicas, data set ``g`` holding replicas
-    ``g T ... g T + T - 1`` (``dataset`` (R,) says which).
-
-    Returns ``ls`` (R,); unless ``zetas`` is None, ``ridge`` (R, Z) — ``||v - w*||^2`` at every
-    ridge-convention zeta —, and per data set (G, Z): ``ridge_conditional`` — ``E[eps | X]``
-    (exact given the spectrum) —, ``ridge_variance`` — ``Var[eps | X]`` of one replica, exact —,
-    ``stieltjes`` — ``(1/N) tr (S + zeta)^{-1}``; when asked ``gd``/``wn`` (R,) with their
-    iteration counts (G,) (-1: not converged).  ``ls`` is NaN when ``|P - N| <= 1``.
-    """
+def _bn_dataset(N: int, alpha: float, dataset: int, options: SweepOptions, M: int | None = None,
+                checkpoints: tuple[float, ...] = CHECKPOINTS) -> dict[str, np.ndarray]:
     P = samples_for(N, alpha)
-    check_size(N, P, delta)
-    _check_common(datasets, teachers, seed)
-    z = _check_zetas(zetas)
-    get_xp(backend)
-    return _concat([_linear_dataset(N, alpha, z, delta, g, teachers, seed, gd, wn, backend, dtype)
-                    for g in range(datasets)])
-
-
-def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int, seed: np.random.SeedSequence,
-                config: BNConfig, backend: str, dtype: str, checkpoints: tuple[float, ...],
-                progress: bool | None, predict: bool = True) -> dict[str, np.ndarray]:
-    P = samples_for(N, alpha)
-    X, Y, W_star = _data(N, P, delta, seed, dataset, teachers, backend, dtype)
+    config = options.config if M is None else replace(options.config, M=M)
+    X, Y, W_star = _data(N, P, dataset, options)
     # not keyed by M: runs that differ only in the batch size share initial weights and permutations
-    run_seed = child_seed(seed, "bn", N, P, dataset, config.w_init, config.gamma_init)
-    states = train_bn(X, Y, config, run_seed, checkpoints=checkpoints, progress=progress)
+    run_seed = keyed_seed(options.seed, "bn", N, P, dataset, config.w_init, config.gamma_init)
+    states = train_bn(X, Y, config, run_seed, checkpoints=checkpoints, progress=options.progress)
     errors = [bn_test_errors(s, X, W_star) for s in states]
     final = errors[-1]
     out = {
@@ -154,12 +185,12 @@ def _bn_dataset(N: int, alpha: float, delta: float, dataset: int, teachers: int,
         "gamma_trajectory": np.stack([e["gamma"] for e in errors]),
         "eta_trajectory": np.stack([_effective_rate(config, P, c, e["w_norm"]) for c, e in zip(checkpoints, errors)]),
         "checkpoints": np.asarray(checkpoints, dtype=float),
-        "dataset": np.full(teachers, dataset),
+        "dataset": np.full(options.teachers, dataset),
     }
-    if predict:
-        w0 = initial_weights(N, teachers, config, run_seed, get_xp(backend))
-        out.update(_paired(X, Y, W_star, config.M, w0, errors, child_seed(seed, "bn_prediction", N, P, dataset,
-                                                                        config.M)))
+    if options.predict:
+        w0 = initial_weights(N, options.teachers, config, run_seed, get_xp(options.backend))
+        out.update(_paired(X, Y, W_star, config.M, w0, errors,
+                           keyed_seed(options.seed, "bn_prediction", N, P, dataset, config.M)))
     return out
 
 
@@ -196,8 +227,27 @@ def _paired(X, Y, W_star, M: int, w0, errors: list[dict], seed: np.random.SeedSe
     }
 
 
+def linear_point(N: int, alpha: float, zetas=None, delta: float = 0.5, *, datasets: int, teachers: int = 1,
+                 seed: SeedLike, gd: bool = False, wn: bool = False,
+                 backend: str = "numpy", dtype: str = "float64") -> dict[str, np.ndarray]:
+    """Solvers (a), (b), (d) on ``datasets`` input matrices with ``teachers`` teachers each, at
+    ``P = round(alpha N)``; ``R = datasets * teachers`` replicas, data set ``g`` holding replicas
+    ``g T ... g T + T - 1`` (``dataset`` (R,) says which).
+
+    Returns ``ls`` (R,); unless ``zetas`` is None, ``ridge`` (R, Z) — ``||v - w*||^2`` at every
+    ridge-convention zeta —, and per data set (G, Z): ``ridge_conditional`` — ``E[eps | X]``
+    (exact given the spectrum) —, ``ridge_variance`` — ``Var[eps | X]`` of one replica, exact —,
+    ``stieltjes`` — ``(1/N) tr (S + zeta)^{-1}``; when asked ``gd``/``wn`` (R,) with their
+    iteration counts (G,) (-1: not converged).  ``ls`` is NaN when ``|P - N| <= 1``.
+    """
+    options = SweepOptions.make("linear", seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
+                                gd=gd, wn=wn, backend=backend, dtype=dtype)
+    options.check_point(N, alpha)
+    return _concat([_linear_dataset(N, alpha, g, options) for g in range(datasets)])
+
+
 def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teachers: int = 1,
-             seed: np.random.SeedSequence, config: BNConfig = BNConfig(), backend: str = "numpy",
+             seed: SeedLike, config: BNConfig = BNConfig(), backend: str = "numpy",
              dtype: str = "float64", checkpoints: tuple[float, ...] = CHECKPOINTS,
              progress: bool | None = None, predict: bool = True) -> dict[str, np.ndarray]:
     """Solver (c): the BN student at ``P = round(alpha N)`` on ``datasets`` input matrices, the
@@ -216,13 +266,10 @@ def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teacher
     ``closed_paired_eps`` (BN - closed form), each (C, R).  For ``P <= N + 1`` the predictions use
     the run's own ``w_0`` (its conserved part) and the norm at each checkpoint.
     """
-    P = samples_for(N, alpha)
-    check_size(N, P, delta)
-    _check_common(datasets, teachers, seed)
-    config.steps(P)
-    get_xp(backend)
-    return _concat([_bn_dataset(N, alpha, delta, g, teachers, seed, config, backend, dtype, checkpoints, progress,
-                                predict) for g in range(datasets)])
+    options = SweepOptions.make("bn", seed=seed, datasets=datasets, teachers=teachers, delta=delta, config=config,
+                                backend=backend, dtype=dtype, progress=progress, predict=predict)
+    options.check_point(N, alpha)
+    return _concat([_bn_dataset(N, alpha, g, options, checkpoints=checkpoints) for g in range(datasets)])
 
 
 @dataclass(frozen=True)
@@ -235,21 +282,18 @@ class GridPoint:
     alpha: float
 
 
-def _sweep_task(kind: str, tasks: dict[str, tuple[int, int | None, float, int]], options: dict,
-                key: str) -> tuple[dict, dict]:
+def _sweep_task(options: SweepOptions, tasks: dict[str, tuple[GridPoint, int]], key: str) -> tuple[dict, dict]:
     """One (N, M, alpha, data set) of a sweep; module-level so that executors can ship it to workers."""
-    N, M, alpha, g = tasks[key]
-    if kind == "linear":
-        arrays = _linear_dataset(N, alpha, options["zetas"], options["delta"], g, options["teachers"],
-                                 options["seed"], options["gd"], options["wn"], options["backend"], options["dtype"])
+    point, g = tasks[key]
+    if options.kind == "linear":
+        arrays = _linear_dataset(point.N, point.alpha, g, options)
     else:
-        arrays = _bn_dataset(N, alpha, options["delta"], g, options["teachers"], options["seed"],
-                             replace(options["config"], M=M), options["backend"], options["dtype"], CHECKPOINTS,
-                             options["progress"], options["predict"])
-    return arrays, {"N": N, "M": M, "alpha": alpha, "P": samples_for(N, alpha), "dataset": g}
+        arrays = _bn_dataset(point.N, point.alpha, g, options, M=point.M)
+    return arrays, {"N": point.N, "M": point.M, "alpha": point.alpha, "P": samples_for(point.N, point.alpha),
+                    "dataset": g}
 
 
-def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.random.SeedSequence, datasets: int,
+def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: SeedLike, datasets: int,
                teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
                wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
                executor: Executor | None = None, progress: bool | None = None,
@@ -267,46 +311,34 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: np.r
     share initial weights and permutations).  ``predict`` (BN only, default True): every replica
     carries its paired predictions (see :func:`bn_point`); it is part of the stored settings.
     """
-    if kind not in ("linear", "bn"):
-        raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")
-    _check_common(datasets, teachers, seed)
+    options = SweepOptions.make(kind, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
+                                config=config, gd=gd, wn=wn, backend=backend, dtype=dtype,
+                                # one bar per worker would garble the terminal: inner bars only in this process
+                                progress=progress if executor is None or executor.name == "serial" else False,
+                                predict=predict)
+    points = _grid(options, Ns, alphas, Ms)
+    store = SweepStore(directory, options.manifest()) if directory is not None else None
+    tasks = {_task_key(kind, p, g): (p, g) for p in points for g in range(datasets)}
+    done = run_points(tasks, partial(_sweep_task, options, tasks), store, executor=executor, progress=progress)
+    return {p: _concat([done[_task_key(kind, p, g)] for g in range(datasets)]) for p in points}
+
+
+def _grid(options: SweepOptions, Ns, alphas, Ms) -> list[GridPoint]:
+    """The grid's points, each checked (N, alpha, and the batch size against P)."""
     N_list = _items(Ns)
     alpha_list = [float(a) for a in np.atleast_1d(np.asarray(alphas, dtype=float))]
-    cfg = config or BNConfig()
-    if kind == "linear":
+    if options.kind == "linear":
         if Ms is not None:
             raise ValueError("Ms is for the BN student; the linear solvers take no batch size")
         M_list: list[int | None] = [None]
     else:
-        M_list = [replace(cfg, M=m).M for m in _items(cfg.M if Ms is None else Ms)]  # BNConfig checks M
+        M_list = [replace(options.config, M=m).M for m in _items(options.config.M if Ms is None else Ms)]
     if not N_list or not alpha_list:
         raise ValueError("Ns and alphas must not be empty")
-    for N in N_list:
-        for a in alpha_list:
-            P = samples_for(N, a)
-            check_size(N, P, delta)
-            for M in M_list:
-                if M is not None:
-                    replace(cfg, M=M).steps(P)
-    z = _check_zetas(zetas)
-    options = {"delta": delta, "teachers": teachers, "seed": seed, "zetas": z, "config": cfg, "gd": gd, "wn": wn,
-               "predict": bool(predict),
-               "backend": backend_name(get_xp(backend)), "dtype": dtype,
-               # one bar per worker would garble the terminal: inner bars only in this process
-               "progress": progress if executor is None or executor.name == "serial" else False}
-    settings = {
-        "kind": kind, "delta": delta, "teachers": teachers, "backend": options["backend"], "dtype": dtype,
-        "seed_entropy": str(seed.entropy), "spawn_key": list(seed.spawn_key),
-        "zetas": None if z is None else [float(v) for v in z],
-        "bn": {k: v for k, v in cfg.to_dict().items() if k != "M"} if kind == "bn" else None, "gd": gd, "wn": wn,
-    }
-    if kind == "bn" and predict:  # stores written without predictions keep their old settings (resumable)
-        settings["prediction"] = {"epochs": PREDICTION_EPOCHS, "checkpoints": list(CHECKPOINTS)}
-    store = SweepStore(directory, settings) if directory is not None else None
     points = [GridPoint(N, M, a) for N in N_list for M in M_list for a in alpha_list]
-    tasks = {_task_key(kind, p, g): (p.N, p.M, p.alpha, g) for p in points for g in range(datasets)}
-    done = run_points(tasks, partial(_sweep_task, kind, tasks, options), store, executor=executor, progress=progress)
-    return {p: _concat([done[_task_key(kind, p, g)] for g in range(datasets)]) for p in points}
+    for p in points:
+        options.check_point(p.N, p.alpha, p.M)
+    return points
 
 
 def _items(values) -> list:
@@ -319,7 +351,7 @@ def _task_key(kind: str, point: GridPoint, dataset: int) -> str:
     return f"{kind}_N_{point.N}{batch}_alpha_{point.alpha:.6g}_data_{dataset}"
 
 
-def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: np.random.SeedSequence, datasets: int,
+def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: SeedLike, datasets: int,
           teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
           wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
           executor: Executor | None = None, progress: bool | None = None,

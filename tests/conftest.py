@@ -41,3 +41,17 @@ def _strict_numpy():
     """Floating-point overflow, division by zero and invalid operations raise in tests."""
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         yield
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory):
+    """Every ladder at ``--quick`` size, once per test session (two worker processes), with its
+    figures and resumable sweeps in a temporary folder: ``(run, root)``."""
+    from sim import make_executor
+    from verify import RunContext, run
+
+    root = tmp_path_factory.mktemp("quick")
+    ctx = RunContext(mode="quick", results_dir=str(root / "sweeps"))
+    with make_executor("process", workers=2) as executor:
+        result = run(ctx, executor=executor, figures=root / "figures")
+    return result, root

@@ -17,11 +17,15 @@ import sympy as sp
 from theory._parser import X
 from theory.activations import NAMED
 from verify import activation as cli
+from verify import zeta_check
+from verify.zeta_check import ActivationCheck
 from theory.cli import run_main
+
+from .helpers import plant as planted
 from verify.check import Check
 
 ROOT = Path(__file__).resolve().parents[1]
-HANG_GUARD_S = 20.0  # interpreter start-up included; a rejection itself takes milliseconds
+HANG_GUARD_S = 60.0  # interpreter start-up included (seconds on a loaded machine); a rejection itself takes milliseconds
 
 BAD_INPUT = {
     "no EXPR": ((), "the following arguments are required: EXPR"),
@@ -146,37 +150,35 @@ def test_help_lists_names_and_grammar():
         assert word in done.stdout
 
 
-# --- the report, with the simulation replaced by a stand-in (no dependence on its speed) ---
+# --- the report, with the check replaced by a stand-in (no dependence on its speed) ---
 
 
-def _fake_gamma_decay(simulated: float) -> types.ModuleType:
+def _fake_check(simulated: float):
     def activation_check(activation, M, *, gamma, beta, input, samples, seed):
         g = X if activation == "identity" else activation
         result = types.SimpleNamespace(
             activation=g, d2A=sp.diff(g, X), expression=1 / (2 * sp.Symbol("M")), latex=r"\frac{1}{2 M}",
-            F_gamma=1.0, mu_d2A=1.0, rho=0.0, sigma_term=2 / (8 * M), mu_term=1 / (2 * M), skew_term=0.0,
-            value=3 / (4 * M), method="closed form", warnings=("a stated limit",),
+            F_gamma=1.0, mu_d2A=1.0, rho=0.0, skew=0.0, bias=True, sigma_term=2 / (8 * M), mu_term=1 / (2 * M),
+            skew_term=0.0, value=3 / (4 * M), method="closed form", warnings=("a stated limit",), deltas=(),
         )
         check = Check(
             name="zeta", section="1", theory=result.value, simulated=simulated, stderr=1e-4,
-            bias_bound=0.0, reason="test", samples=samples,
+            bias_bound=0.0, reason="test", samples=samples, kind="zeta",
         )
-        return result, check
+        return ActivationCheck("holds" if check.holds else "disagrees", g, result.d2A, result, check)
 
-    module = types.ModuleType("verify.gamma_decay")
-    module.activation_check = activation_check
-    return module
+    return activation_check
 
 
 KEYS = {
     "activation", "derivative", "latex", "F_gamma", "mu_d2A", "rho", "sigma_term", "mu_term", "zeta", "method", "mc",
-    "status",
+    "status", "reason", "deltas",
 }
 
 
 @pytest.mark.parametrize(("simulated", "status", "code"), [(3 / 128, "holds", 0), (0.5, "disagrees", 1)])
 def test_json_report_and_exit_status(monkeypatch, capsys, simulated, status, code):
-    monkeypatch.setitem(sys.modules, "verify.gamma_decay", _fake_gamma_decay(simulated))
+    monkeypatch.setattr(zeta_check, "activation_check", _fake_check(simulated))
     assert cli.main(["x*sigmoid(x)", "--json", "--samples", "1000"]) == code
     out = capsys.readouterr().out
     assert out.count("\n") == 1
@@ -184,19 +186,26 @@ def test_json_report_and_exit_status(monkeypatch, capsys, simulated, status, cod
     assert KEYS <= report.keys()
     assert report["status"] == status
     assert report["activation"] == "x/(1 + exp(-x))"
+    assert report["latex"] == r"\frac{1}{2 M}"
     assert set(report["mc"]) == {"value", "stderr", "z", "samples", "theory", "tolerance"}
     assert report["mc"]["samples"] == 1000
     assert report["zeta"] == pytest.approx(3 / 128)
     assert report["warnings"] == ["a stated limit"]
 
 
-def test_text_report(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "verify.gamma_decay", _fake_gamma_decay(3 / 128))
+def test_text_report_is_unicode(monkeypatch, capsys):
+    monkeypatch.setattr(zeta_check, "activation_check", _fake_check(3 / 128))
     assert cli.main(["identity"]) == 0
     out = capsys.readouterr().out
-    for label in ("g(x) = x", "A''(x) = g'(x) = 1", r"\frac{1}{2 M}", "sigma_B term", "mu_B term",
+    for label in ("g(x) = x", "A''(x) = g'(x) = 1", "ζ(h)            = 1/(2·M)", "σ_B term", "μ_B term",
                   "(closed form)", "Monte-Carlo", "limit           a stated limit", "verdict         holds"):
         assert label in out
+    assert "\\frac" not in out
+
+
+def test_unicode_formula():
+    assert cli.unicode_formula(3 / (8 * sp.Symbol("M"))) == "3/(8·M)"
+    assert cli.unicode_formula(X**2 + sp.sqrt(2) * sp.pi) == "x² + √(2)·π"
 
 
 # --- end to end, once the Monte-Carlo check exists ---
@@ -233,4 +242,90 @@ def test_divergent_expectation_is_reported_not_crashed(capsys):
     report = json.loads(capsys.readouterr().out)
     assert status == 1 and report["status"] == "undefined"
     assert report["derivative"] == "2*x*exp(x**2)"
-    assert "diverges" in report["warnings"][0] and report["zeta"] is None
+    assert "diverges" in report["reason"] and report["zeta"] is None
+
+
+# --- the issue's table: every class of formula gets the right answer ---
+
+
+def _json(args, capsys) -> tuple[int, dict]:
+    code = cli.main([*args, "--json", "--samples", "65536"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("args", [("tan(x)",), ("cosh(x)", "--input", "exponential"), ("1/x",)])
+def test_divergent_expectations_are_undefined(args, capsys):
+    code, report = _json(args, capsys)
+    assert code == 1 and report["status"] == "undefined"
+    assert report["zeta"] is None and "diverges" in report["reason"]
+
+
+def test_relu_as_heaviside_is_relu(capsys):
+    code, report = _json(("x*Heaviside(x)",), capsys)
+    assert code == 0 and report["status"] == "holds"
+    assert report["zeta"] == pytest.approx(3 / (8 * 32), rel=1e-12)
+    assert report["method"] == "closed form"
+
+
+def test_sign_has_a_finite_zeta_that_the_simulation_confirms(capsys):
+    code, report = _json(("sign(x)",), capsys)
+    assert code == 0 and report["status"] == "holds"
+    assert report["deltas"] == [[0.0, 2.0]]
+    assert report["zeta"] == pytest.approx(1 / (32 * (2 * 3.141592653589793) ** 0.5), rel=1e-12)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("sqrt(x)",), "sqrt(x) is not real for h < 0, which has probability 0.5 under gaussian(γ=1, β=0)"),
+    (("asin(x)",), "asin(x) is not real for h < -1 or h > 1, which has probability 0.317"),
+    (("acosh(x)",), "acosh(x) is not real for h < 1, which has probability 0.841"),
+    (("log(x)",), "log(x) is not real for h < 0, which has probability 0.5"),
+])
+def test_not_real_where_the_input_has_mass_is_bad_input(args, message, capsys):
+    line = _assert_bad_input(*_in_process(args, capsys))
+    assert message in line
+
+
+def test_the_support_decides_not_the_name(capsys):
+    code, report = _json(("asin(x)", "--input", "uniform", "--gamma", "0.5"), capsys)
+    assert code == 0 and report["status"] == "holds" and report["zeta"] > 0
+
+
+@pytest.mark.parametrize("formula", ["x**2", "abs(x)", "1/(1+x**2)"])
+def test_zero_zeta_is_a_result_the_simulation_checks(formula, capsys):
+    code, report = _json((formula,), capsys)
+    assert code == 0 and report["status"] == "holds"
+    assert report["zeta"] == 0.0 and report["mc"]["stderr"] > 0
+
+
+@pytest.mark.parametrize("args", [("exp(x**2/4)",), ("exp(x)", "--gamma", "1.3", "--input", "laplace")])
+def test_infinite_variance_is_unverifiable_never_holds(args, capsys):
+    code, report = _json(args, capsys)
+    assert code == 1 and report["status"] == "unverifiable"
+    assert report["zeta"] is not None and "variance is infinite" in report["reason"]
+    assert report["mc"]["value"] is None
+
+
+def test_leaky_relu_is_a_standard_activation(capsys):
+    code, report = _json(("leaky_relu(x)",), capsys)
+    assert code == 0 and report["status"] == "holds"
+    assert report["zeta"] == pytest.approx((1 + 0.01) / 2 * 3 / (4 * 32), rel=1e-12)
+
+
+@pytest.mark.parametrize(("formula", "plant"), [("sign(x)", 0.3), ("hardshrink(x)", 0.3), ("x**2", 0.5)])
+def test_planted_errors_fail_the_dirac_and_zero_checks(formula, plant):
+    """A theory value planted wrong by ``plant`` times its reference (|zeta|, or for zeta = 0 the
+    same formula on |A''|) fails, with the box-smoothing bias included in the tolerance."""
+    from verify.zeta_check import activation_check
+
+    outcome = activation_check(formula, 32, samples=2**18, seed=3)
+    assert outcome.status == "holds"
+    for sign in (1, -1):
+        assert not planted(outcome.check, sign * plant).holds
+
+
+def test_too_few_samples_in_a_dirac_box_is_unverifiable(capsys):
+    """With 1000 samples about 16 fall in sign(x)'s box: its standard error cannot be trusted."""
+    code = cli.main(["sign(x)", "--json", "--samples", "1000"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["status"] == "unverifiable"
+    assert "use more samples" in report["reason"] and report["zeta"] > 0

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("args", [["--only", "nope"], ["--json", "/nonexistent/folder/x.json"], ["--dtype", "half"],
-                                  ["--backend", "tpu"]])
+                                  ["--backend", "tpu"], ["--threads", "0"]])
 def test_bad_input(args):
     run = subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True, text=True, cwd=ROOT,
                          timeout=60)

@@ -11,6 +11,7 @@ import pytest
 
 import sim
 import theory
+from sim._seeds import keyed_seed
 from sim._ts_bn import BNConfig, initial_weights, train_bn
 from sim._ts_bn_prediction import (
     CentredDesign,
@@ -22,13 +23,13 @@ from sim._ts_bn_prediction import (
     stationary_point,
     stationary_prediction,
 )
-from sim._ts_data import child_seed, teacher_data
+from sim._ts_data import teacher_data
 
 SEED = np.random.SeedSequence(1109)
 
 
 def _data(N, P, teachers=3, key="d"):
-    return teacher_data(N, P, 0.5, child_seed(SEED, key, N, P), teachers=teachers)
+    return teacher_data(N, P, 0.5, keyed_seed(SEED, key, N, P), teachers=teachers)
 
 
 @pytest.mark.parametrize("N, P", [(30, 80), (80, 30)])
@@ -49,7 +50,7 @@ def test_conserved_component_is_conserved_by_sgd():
     N, P, M = 64, 32, 8
     X, Y, _ = _data(N, P, teachers=2)
     config = BNConfig(M=M, epochs=40, min_steps=0, w_init=1.0)
-    seed = child_seed(SEED, "run")
+    seed = keyed_seed(SEED, "run")
     w0 = initial_weights(N, 2, config, seed)
     (state,) = train_bn(X, Y, config, seed)
     design = CentredDesign.from_inputs(X)
@@ -107,7 +108,7 @@ def test_batch_correlation_gradient_matches_finite_differences():
 def test_stationary_point_is_stationary_and_beats_least_squares():
     N, P, M = 40, 160, 16
     X, Y, _ = _data(N, P)
-    seed = child_seed(SEED, "batches")
+    seed = keyed_seed(SEED, "batches")
     point = stationary_point(X, Y, M, epochs=30, seed=seed)
     assert point.converged
     F, grad = expected_correlation(X, Y, point.W, M, 30, seed)
@@ -167,7 +168,7 @@ def test_small_simulation_against_the_paired_prediction_and_a_planted_shrinkage_
     error in the shrinkage 1 - c_M moves the predicted gamma by 0.1 (1 - c_M) gamma / c_M ~ 2.5e-3
     and must fail.  (The test error itself carries SGD's direction bias, about -0.6/epochs at
     alpha = 2, so it is not the quantity that resolves the shrinkage.)"""
-    res = sim.bn_point(192, 2.0, datasets=4, teachers=4, seed=child_seed(SEED, "small"),
+    res = sim.bn_point(192, 2.0, datasets=4, teachers=4, seed=keyed_seed(SEED, "small"),
                        config=BNConfig(M=32, epochs=480, min_steps=0))
     diff, se, units = paired_mean(res["paired_gamma"][-1], res["dataset"])
     tolerance = 4.5 * se + 3e-4
@@ -184,7 +185,7 @@ def test_predictions_on_cupy_match_numpy():
 
     N, P, M = 40, 120, 16
     X, Y, W_star = _data(N, P)
-    seed = child_seed(SEED, "gpu")
+    seed = keyed_seed(SEED, "gpu")
     host = stationary_prediction(X, Y, W_star, M, seed=seed, epochs=5)
     device = stationary_prediction(cupy.asarray(X), cupy.asarray(Y), cupy.asarray(W_star), M, seed=seed, epochs=5)
     for key in ("eps", "gamma", "overlap"):

@@ -16,7 +16,7 @@ from theory import bn_student as bs
 from theory import teacher_student as ts
 from theory._bn_hajek import hajek_weight, relative_weight_spread
 from theory.batch_statistics import mean_sigma_B_gaussian, mean_sigma_B_series
-from theory.symbols import GAMMA, M, SIGMA_P, U
+from theory.symbols import GAMMA, SIGMA_P, M, U
 
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=30)
 alphas = st.floats(-1.5, math.log10(8.0)).map(lambda t: 10**t).filter(lambda a: abs(a - 1) > 1e-3)

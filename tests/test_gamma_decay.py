@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory import zeta, zeta_corrections
+from theory import DivergentExpectation, zeta, zeta_corrections
 from theory.symbols import M as M_SYM
 from theory.symbols import T, X
 from theory.activations import softplus
@@ -103,11 +103,20 @@ def test_bad_arguments(kwargs, word):
         zeta("relu", **args)
 
 
-def test_expression_with_other_symbol_is_rejected():
-    with pytest.raises(ValueError, match="only contain the symbol x"):
+def test_any_one_symbol_is_the_variable():
+    """A user's own SymPy symbol, whatever its name or assumptions, is substituted for x."""
+    reference = zeta("x*tanh(x)", 32).value
+    for symbol in (sp.Symbol("x"), sp.Symbol("h", positive=True), sp.Symbol("u", integer=True), X):
+        assert zeta(symbol * sp.tanh(symbol), 32).value == pytest.approx(reference, rel=1e-12)
+
+
+def test_two_symbols_are_refused_clearly():
+    with pytest.raises(ValueError, match="one variable, found 2: t, x"):
         zeta(X * T, 32)
     with pytest.raises(ValueError, match="activation"):
         zeta(3.0, 32)
+    with pytest.raises(ValueError, match="does not support"):
+        zeta(sp.gamma(X), 32)
 
 
 def test_formula_strings_go_through_the_safe_parser():
@@ -115,3 +124,109 @@ def test_formula_strings_go_through_the_safe_parser():
     assert math.isclose(r.value, 3 / 256, rel_tol=1e-10)
     with pytest.raises(ValueError):
         zeta("__import__('os')", 32)
+
+
+# --- determinism: closed form vs quadrature is a structural rule ---
+
+
+def _slow_clock(monkeypatch):
+    """Every clock jumps an hour per reading: any time limit would expire at once."""
+    import time as time_module
+
+    for name in ("time", "monotonic", "perf_counter", "process_time"):
+        real = getattr(time_module, name)
+        calls = [0]
+
+        def jumped(real=real, calls=calls):
+            calls[0] += 1
+            return real() + 3600.0 * calls[0]
+
+        monkeypatch.setattr(time_module, name, jumped)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [("relu", {"gamma": 1.3, "beta": 0.4}), ("elu", {}),
+                                              ("elu", {"gamma": 0.7, "beta": -0.3}), ("tanh", {})])
+def test_method_and_value_do_not_depend_on_the_clock(name, kwargs, monkeypatch):
+    from theory import _classify, _exp_poly, _singularities
+
+    def fresh():
+        for cache in (_classify.classify, _exp_poly.exp_poly_terms, _exp_poly.gaussian_type_integral,
+                      _singularities.tail_points, _singularities.local_points):
+            cache.cache_clear()
+        return zeta(name, 32, **kwargs)
+
+    idle = fresh()
+    _slow_clock(monkeypatch)
+    loaded = fresh()
+    assert (loaded.method, loaded.value) == (idle.method, idle.value)
+    assert idle.method == ("quadrature" if name == "tanh" else "closed form")
+
+
+def test_zeta_runs_in_a_worker_thread_alike():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        threaded = pool.submit(zeta, "elu", 32, gamma=1.3, beta=0.4).result()
+    main = zeta("elu", 32, gamma=1.3, beta=0.4)
+    assert (threaded.method, threaded.value) == (main.method, main.value)
+
+
+def test_no_time_limit_is_used():
+    import inspect
+
+    from theory import _curvature_moments, gamma_decay
+
+    for module in (gamma_decay, _curvature_moments):
+        assert "time_limit" not in inspect.getsource(module) and "_timeout" not in inspect.getsource(module)
+
+
+def test_log_partition_is_exact_for_polynomials_in_any_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from theory.activations import log_partition
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(log_partition, 2 * X).result() == X**2
+    assert log_partition(X) == X**2 / 2
+    with pytest.raises(ValueError, match="polynomial"):
+        log_partition(sp.tanh(X))
+
+
+# --- distributional curvature ---
+
+
+@given(gamma=st.floats(0.1, 5), beta=st.floats(-3, 3), family=st.sampled_from(FAMILIES))
+def test_relu_written_three_ways_gives_one_zeta(gamma, beta, family):
+    values = [zeta(a, 32, gamma=gamma, beta=beta, input=family).value for a in ("relu", "x*Heaviside(x)", "Max(x, 0)")]
+    assert values[1] == pytest.approx(values[0], rel=1e-12, abs=1e-15)
+    assert values[2] == pytest.approx(values[0], rel=1e-12, abs=1e-15)
+
+
+def test_sign_has_a_dirac_curvature_with_the_density_at_the_kink():
+    r = zeta("sign(x)", 32)
+    assert r.deltas == ((0.0, 2.0),)
+    # A'' = 2 delta(h): mu_d2A = 2 p(0), F_gamma = 0; zeta = mu/(2M) = p(0)/M
+    assert sp.simplify(r.expression - 1 / (sp.sqrt(2 * sp.pi) * M_SYM)) == 0
+    assert r.value == pytest.approx(1 / (math.sqrt(2 * math.pi) * 32), rel=1e-14)
+    assert zeta("sign(x)", 32, method="quadrature").value == pytest.approx(r.value, rel=1e-12)
+
+
+def test_a_jump_at_the_end_of_a_bounded_support_weighs_half_the_density():
+    edge = zeta("Heaviside(x - sqrt(3))", 32, input="uniform")
+    assert edge.mu_d2A == pytest.approx(1 / (4 * math.sqrt(3)), rel=1e-12)
+
+
+def test_odd_curvature_under_a_symmetric_input_gives_exactly_zero():
+    for formula in ("x**2", "abs(x)", "1/(1+x**2)", "exp(x**2/4)"):
+        r = zeta(formula, 32)
+        assert r.value == 0.0 and r.scale > 0, formula
+
+
+def test_a_density_outside_the_closed_form_class_uses_quadrature_and_decides_tails():
+    """The logistic density is not exp-polynomial: zeta is quadrature, and an exp-polynomial A''
+    has its tail decided against the density's exp(-pi z/sqrt 3) decay (found by the fuzzer)."""
+    assert zeta("relu", 32, input="logistic").method == "quadrature"
+    assert 0 < zeta("Max(Min(x, pi), 3)", 2, gamma=0.3, beta=-1.0, input="logistic").value < 1e-8  # z in [13.3, 13.8]
+    assert math.isfinite(zeta("exp(x)", 32, input="logistic").value)  # 1 < pi/sqrt(3)
+    with pytest.raises(DivergentExpectation):
+        zeta("exp(2*x)", 32, input="logistic")  # 2 > pi/sqrt(3)

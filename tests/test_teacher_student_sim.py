@@ -11,8 +11,9 @@ import pytest
 
 import sim.teacher_student as sts
 from sim._backend import cuda_status
-from sim._ts_bn import BNConfig, BNState, bn_forward_backward, bn_test_errors, train_bn
-from sim._ts_data import child_seed, teacher_data
+from sim._ts_bn import BNConfig, BNState, bn_forward_backward, bn_head, bn_test_errors, train_bn
+from sim._ts_data import teacher_data
+from sim._seeds import keyed_seed
 from sim._ts_linear import (
     RidgeSpectrum,
     gradient_descent_least_squares,
@@ -20,14 +21,14 @@ from sim._ts_linear import (
     min_norm_least_squares,
 )
 from theory import teacher_student as ts
-from verify._part2 import REMAINDER
+from verify.teacher_student import REMAINDER
 
 SEED = np.random.SeedSequence(20190506)
 K = 4.5  # standard errors; two-sided Gaussian tail 6.8e-6 per comparison
 
 
 def _data(N, P, key="t", teachers=1):
-    return teacher_data(N, P, 0.5, child_seed(SEED, key, N, P), teachers=teachers)
+    return teacher_data(N, P, 0.5, keyed_seed(SEED, key, N, P), teachers=teachers)
 
 
 @pytest.mark.parametrize("N, P", [(40, 25), (25, 40)])
@@ -61,7 +62,7 @@ def test_ridge_sweep_equals_direct_solve(N, P):
 def test_conditional_mean_and_variance_given_X():
     """Fixed X, fresh w* and noise: the exact conditional mean/variance against 4000 direct solves."""
     N, P, zeta, draws = 40, 60, 0.05, 4000
-    rng = np.random.Generator(np.random.PCG64(child_seed(SEED, "cond")))
+    rng = np.random.Generator(np.random.PCG64(keyed_seed(SEED, "cond")))
     X = rng.standard_normal((P, N))
     W = rng.standard_normal((N, draws)) / math.sqrt(N)
     Y = X @ W + 0.5 * rng.standard_normal((P, draws))
@@ -83,7 +84,7 @@ def test_least_squares_vs_exact_finite_n_at_512():
         P = sts.samples_for(N, alpha)
         errs = []
         for r in range(reps):
-            X, y, w_star = teacher_data(N, P, 0.5, child_seed(SEED, "ls512", P, r))
+            X, y, w_star = teacher_data(N, P, 0.5, keyed_seed(SEED, "ls512", P, r))
             errs.append(np.sum((min_norm_least_squares(X, y) - w_star) ** 2))  # one teacher per X
         mean, se = np.mean(errs), np.std(errs, ddof=1) / math.sqrt(reps)
         exact = ts.sgd_error_finite(N, P, 0.5)
@@ -98,7 +99,7 @@ def test_ridge_finite_n_correction_and_remainder_bound():
     N, reps = 64, 300
     worst_plain = 0.0
     for alpha in (0.5, 1.0, 2.0):
-        res = sts.linear_point(N, alpha, [1 / 64, 0.25], datasets=reps, seed=child_seed(SEED, "remainder"))
+        res = sts.linear_point(N, alpha, [1 / 64, 0.25], datasets=reps, seed=keyed_seed(SEED, "remainder"))
         cond = res["ridge_conditional"]
         for j, zeta in enumerate(res["zetas"]):
             mean, se = cond[:, j].mean(), cond[:, j].std(ddof=1) / math.sqrt(reps)
@@ -135,7 +136,7 @@ def test_teachers_on_one_matrix_equal_separate_solves():
 
 
 def test_bn_backward_matches_finite_differences():
-    rng = np.random.Generator(np.random.PCG64(child_seed(SEED, "fd")))
+    rng = np.random.Generator(np.random.PCG64(keyed_seed(SEED, "fd")))
     Xb, yb = rng.standard_normal((8, 5)), rng.standard_normal((8, 2))
     w, gamma = rng.standard_normal((5, 2)), np.array([0.7, 1.3])
     _, grad_w, grad_gamma = bn_forward_backward(Xb, yb, w, gamma)
@@ -147,15 +148,36 @@ def test_bn_backward_matches_finite_differences():
         np.testing.assert_allclose(grad_w[i], num, rtol=1e-6, atol=1e-8)
     num = (bn_forward_backward(Xb, yb, w, gamma + h)[0] - bn_forward_backward(Xb, yb, w, gamma - h)[0]) / (2 * h)
     np.testing.assert_allclose(grad_gamma, num, rtol=1e-6)
+    # the loss is the plain one, and the step size folded in scales dL/dH and nothing else
+    H = Xb @ w
+    n_hat = (H - H.mean(axis=0)) / H.std(axis=0)
+    loss, dH, _ = bn_head(H.copy(), yb, gamma)
+    np.testing.assert_allclose(loss, ((gamma * n_hat - yb) ** 2).mean(axis=0), rtol=1e-13)
+    scaled = bn_head(H.copy(), yb, gamma, 0.25)
+    np.testing.assert_allclose(scaled[1], 0.25 * dH, rtol=1e-14)
+    np.testing.assert_array_equal(scaled[2], bn_head(H.copy(), yb, gamma)[2])
+
+
+@pytest.mark.gpu
+def test_bn_gradients_on_cupy_equal_numpy():
+    """The step's head on CuPy arrays computes what it computes on NumPy arrays (same inputs)."""
+    import cupy  # noqa: PLC0415 - the gpu marker skips this test without CuPy and a device
+
+    rng = np.random.Generator(np.random.PCG64(keyed_seed(SEED, "cupy-head")))
+    H, Yb, gamma = rng.standard_normal((32, 16)), rng.standard_normal((32, 16)), rng.random(16) + 0.5
+    ours = bn_head(H.copy(), Yb, gamma, 0.3)
+    theirs = bn_head(cupy.asarray(H), cupy.asarray(Yb), cupy.asarray(gamma), 0.3)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(cupy.asnumpy(b), a, rtol=1e-12, atol=1e-14)
 
 
 def test_bn_test_error_matches_held_out_set():
     """The exact error from gamma w/||w|| against a held-out set normalised by its own statistics."""
     N, P = 64, 256
     X, y, w_star = _data(N, P, "bn")
-    state = train_bn(X, y, BNConfig(epochs=20, min_steps=0), child_seed(SEED, "bn-train"))[-1]
+    state = train_bn(X, y, BNConfig(epochs=20, min_steps=0), keyed_seed(SEED, "bn-train"))[-1]
     exact = bn_test_errors(state, X, w_star)["population"][0]
-    rng = np.random.Generator(np.random.PCG64(child_seed(SEED, "held-out")))
+    rng = np.random.Generator(np.random.PCG64(keyed_seed(SEED, "held-out")))
     T = 200_000
     Xt = rng.standard_normal((T, N))
     h = Xt @ state.w[:, 0]
@@ -169,7 +191,7 @@ def test_bn_trains_and_initialisation_is_used():
     N, P = 64, 256
     X, y, w_star = _data(N, P, "bn")
     cfgs = [BNConfig(epochs=10, min_steps=0, w_init=s) for s in (1.0, 0.1)]
-    states = [train_bn(X, y, c, child_seed(SEED, "init"), checkpoints=(0.5, 1.0)) for c in cfgs]
+    states = [train_bn(X, y, c, keyed_seed(SEED, "init"), checkpoints=(0.5, 1.0)) for c in cfgs]
     assert len(states[0]) == 2
     errs = [bn_test_errors(s[-1], X, w_star)["population"][0] for s in states]
     assert errs[0] != errs[1] and all(e < 1.0 for e in errs)  # learns something from either start
@@ -189,12 +211,12 @@ def test_bn_replicas_on_one_matrix_equal_separate_runs(R):
     N, P = 32, 128
     X, Y, W_star = _data(N, P, "together", teachers=R)
     cfg = BNConfig(epochs=5, min_steps=0)
-    together = train_bn(X, Y, cfg, child_seed(SEED, "together"))[-1]
+    together = train_bn(X, Y, cfg, keyed_seed(SEED, "together"))[-1]
     # replica t alone: same order stream, the same initial column
-    rng = np.random.Generator(np.random.PCG64(child_seed(SEED, "together")))
+    rng = np.random.Generator(np.random.PCG64(keyed_seed(SEED, "together")))
     w0 = rng.standard_normal((N, R)) * (cfg.w_init / np.sqrt(N))
     for t in (0, R - 1):
-        alone = _train_from(X, Y[:, t:t + 1], w0[:, t:t + 1], cfg, child_seed(SEED, "together"), N, P, R)
+        alone = _train_from(X, Y[:, t:t + 1], w0[:, t:t + 1], cfg, keyed_seed(SEED, "together"), N, P, R)
         np.testing.assert_allclose(together.w[:, t], alone.w[:, 0], rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(together.gamma[t], alone.gamma[0], rtol=1e-10)
 
@@ -223,11 +245,11 @@ def test_sweep_resumes_after_interruption(tmp_path, monkeypatch):
     calls = []
     original = sts._linear_dataset
 
-    def flaky(N, alpha, zetas, delta, dataset, *args):
+    def flaky(N, alpha, dataset, options):
         calls.append((alpha, dataset))
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return original(N, alpha, zetas, delta, dataset, *args)
+        return original(N, alpha, dataset, options)
 
     monkeypatch.setattr(sts, "_linear_dataset", flaky)
     with pytest.raises(KeyboardInterrupt):
@@ -235,7 +257,7 @@ def test_sweep_resumes_after_interruption(tmp_path, monkeypatch):
     manifest = json.loads((tmp_path / "sweep.json").read_text())
     assert list(manifest["points"]) == ["linear_N_32_alpha_0.5_data_0"]
     calls.clear()
-    monkeypatch.setattr(sts, "_linear_dataset", lambda *a: calls.append((a[1], a[4])) or original(*a))
+    monkeypatch.setattr(sts, "_linear_dataset", lambda *a: calls.append((a[1], a[2])) or original(*a))
     resumed = sts.sweep("linear", 32, alphas, directory=tmp_path, **kwargs)
     assert calls == [(0.5, 1), (1.5, 0), (1.5, 1), (2.0, 0), (2.0, 1)]  # the finished task not recomputed
     for a in alphas:
@@ -273,7 +295,7 @@ def test_fit_recovers_a_planted_zeta():
     true = 0.03
     clean = ts.wn_error(alphas, ts.zeta_map(true, alphas), 0.5)
     se = 0.002 * np.ones_like(alphas)
-    noise = np.random.Generator(np.random.PCG64(child_seed(SEED, "fit"))).standard_normal(alphas.size)
+    noise = np.random.Generator(np.random.PCG64(keyed_seed(SEED, "fit"))).standard_normal(alphas.size)
     fit = sts.fit_effective_zeta(alphas, clean + se * noise, se, 0.5)
     assert fit.lower <= true <= fit.upper and fit.lower < fit.zeta < fit.upper
     assert fit.dof == 3
@@ -289,7 +311,8 @@ def test_fit_recovers_a_planted_zeta():
         (lambda: sts.linear_point(32, 0.5, [-0.1], datasets=1, seed=SEED), "zetas"),
         (lambda: sts.linear_point(32, 0.5, [0.1], datasets=0, seed=SEED), "datasets"),
         (lambda: sts.linear_point(32, 0.5, [0.1], datasets=1, teachers=0, seed=SEED), "teachers"),
-        (lambda: sts.linear_point(32, 0.5, [0.1], datasets=1, seed=5), "seed"),
+        (lambda: sts.linear_point(32, 0.5, [0.1], datasets=1, seed=-5), "seed"),
+        (lambda: sts.linear_point(32, 0.5, [0.1], datasets=1, seed=1.5), "seed"),
         (lambda: sts.bn_point(32, 0.5, datasets=1, seed=SEED, config=BNConfig(M=64)), "P"),
         (lambda: sts.sweep("bn", 32, [0.5], datasets=1, seed=SEED, config=BNConfig(M=64)), "P"),
         (lambda: train_bn(np.ones((64, 4)), np.ones(64), BNConfig(), SEED), "Y"),
@@ -318,3 +341,10 @@ def test_cupy_backend_agrees_statistically():
     assert np.all(np.isfinite(bn["bn"]))
     # the CuPy generator draws other numbers: the two agree in distribution, not bitwise
     assert abs(bn["bn"].mean() - cpu["bn"].mean()) <= 6 * math.hypot(bn["bn"].std(), cpu["bn"].std()) / math.sqrt(8)
+
+
+def test_an_integer_seed_is_its_seed_sequence():
+    a = sts.linear_point(32, 0.5, [0.1], datasets=1, seed=5)
+    b = sts.linear_point(32, 0.5, [0.1], datasets=1, seed=np.random.SeedSequence(5))
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])

@@ -275,10 +275,17 @@ class _Builder:
         if count < function.min_args or function.max_args is not None and count > function.max_args:
             raise self._fail(node, f"{name}{function.signature()} got {count} argument(s)")
         args = [self._node(arg) for arg in node.args]
+        for (param, _), arg, source in zip(function.params, args[1:], node.args[1:]):
+            if not arg.is_number:
+                raise self._fail(source, f"{name}'s parameter {param} must be a number")
         problem = _tree_problem(function.copies * sum(self._size.get(arg, 1) for arg in args))
         if problem:  # before SymPy builds it
             raise self._fail(node, problem)
-        return self._checked(node, function.build(*args))
+        try:
+            built = function.build(*args) if function.variadic else function.call(*args)
+        except ValueError as exc:  # a parameter out of its range, e.g. softplus(x, 0)
+            raise self._fail(node, str(exc)) from None
+        return self._checked(node, built)
 
     def _name(self, node: ast.Name) -> sp.Expr:
         if node.id == self._variable:

@@ -1,5 +1,5 @@
-"""Adaptive quadrature of expectations over a standardized input family, split at every kink so
-that each piece is smooth.  QUADPACK (:func:`scipy.integrate.quad`) first; where it warns, meets
+"""Adaptive quadrature of expectations over a standardized input family on one smooth piece of
+an activation, split at the family's kinks and the piece's singular points.  QUADPACK (:func:`scipy.integrate.quad`) first; where it warns, meets
 a non-finite value (e.g. ``exp(z)/(1+exp(z))`` overflowing in the far tail) or misses the
 tolerance, mpmath's tanh-sinh quadrature at 30 digits redoes that piece.  The result carries the
 summed error estimates."""
@@ -31,52 +31,39 @@ class Quadrature:
     error: float
 
 
-def _heaviside(x, h0=0.5):
-    return np.heaviside(x, h0)
+#: an error estimate above this share of the value (plus :data:`ABS_FLOOR`) is a failure, not a result
+MAX_REL_ERROR = 1e-6
+ABS_FLOOR = 1e-9  # absolute: moments are O(1); an estimate this small is carried into the error bar, not refused
 
 
-def kinks(expr: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]:
-    """Points where ``expr`` may be non-smooth: real zeros of polynomial (degree <= 2) arguments
-    of Heaviside, Abs, sign, Max/Min differences and Piecewise conditions."""
-    args: list[sp.Expr] = []
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, (sp.Heaviside, sp.Abs, sp.sign)):
-            args.append(node.args[0])
-        elif isinstance(node, (sp.Max, sp.Min)):
-            args.extend(a - b for a, b in zip(node.args, node.args[1:]))
-        elif isinstance(node, sp.Piecewise):
-            for _, cond in node.args:
-                if isinstance(cond, sp.core.relational.Relational):
-                    args.append(cond.lhs - cond.rhs)
-    points = set()
-    for arg in args:
-        if not arg.has(variable):
-            continue
-        if not arg.is_polynomial(variable) or sp.Poly(arg, variable).degree() > 2:
-            raise ValueError(f"cannot locate the kinks of {arg}: only polynomial arguments are supported")
-        points.update(sp.real_roots(sp.Poly(arg, variable)))
-    return sorted(points, key=float)
-
-
-def expectation(integrand: sp.Expr, family: InputFamily, breakpoints=(), rel_tol: float = REL_TOL) -> Quadrature:
-    r""":math:`\int f(z)p(z)\,dz` over the family's support, with QUADPACK's error estimate.
-
-    ``integrand`` must be built by bnreg itself (its own symbols only), never from user text
-    directly: it is turned into a NumPy function by :func:`sympy.lambdify`.
+def expectation(integrand: sp.Expr, family: InputFamily, lo: float = -math.inf, hi: float = math.inf,
+                breakpoints=(), rel_tol: float = REL_TOL) -> Quadrature:
+    r""":math:`\int_{lo}^{hi} f(z)p(z)\,dz` over the part of ``(lo, hi)`` in the family's support,
+    split at the family's kinks and at ``breakpoints`` (singular points of ``f``), with QUADPACK's
+    error estimate.  ``integrand`` must be smooth between the breakpoints and built by bnreg itself
+    (its own symbols), never from user text directly: it is turned into a NumPy function by
+    :func:`sympy.lambdify`.  A result whose error estimate exceeds :data:`MAX_REL_ERROR` of it is
+    refused (``ValueError``), never returned.
     """
     z = family.variable
     expr = integrand * family.density
-    f = sp.lambdify(z, expr, modules=[{"Heaviside": _heaviside, "erf": special.erf, "erfc": special.erfc}, "numpy"])
-    lo, hi = (float(b) for b in family.support)
+    f = sp.lambdify(z, expr, modules=[{"erf": special.erf, "erfc": special.erfc}, "numpy"])
+    s_lo, s_hi = (float(b) for b in family.support)
+    a, b = max(lo, s_lo), min(hi, s_hi)
+    if not a < b:
+        return Quadrature(0.0, 0.0)
     inner = sorted({float(p) for p in (*family.kinks, *breakpoints)})
-    points = [lo, *[p for p in inner if lo < p < hi], hi]
+    points = [a, *[p for p in inner if a < p < b], b]
     value = error = 0.0
-    for a, b in zip(points, points[1:]):
-        v, e = _piece(f, expr, z, a, b, rel_tol)
+    for left, right in zip(points, points[1:]):
+        v, e = _piece(f, expr, z, left, right, rel_tol)
         value += v
         error += e
     if not math.isfinite(value):
-        raise DivergentExpectation(f"E[A''(h_bar) n^k] diverges for the {family.name} input: zeta is infinite or undefined")
+        raise DivergentExpectation(f"E[A''(h_bar) n^k] is not finite for the {family.name} input")
+    if not error <= MAX_REL_ERROR * abs(value) + ABS_FLOOR:
+        raise ValueError(f"quadrature of E[A''(h_bar) n^k] under the {family.name} input did not converge "
+                         f"(value {value:.6g}, error estimate {error:.3g})")
     return Quadrature(value, error)
 
 
@@ -89,9 +76,13 @@ def _piece(f, expr, z, a: float, b: float, rel_tol: float) -> tuple[float, float
             return v, e
     except (Warning, FloatingPointError, ArithmeticError):
         pass
-    g = sp.lambdify(z, expr, modules=[{"Heaviside": lambda x, h0=0.5: mpmath.mpf(h0) if x == 0 else mpmath.mpf(x > 0)},
-                                      "mpmath"])
+    g = sp.lambdify(z, expr, modules="mpmath")
     ends = [mpmath.mpf(t) if math.isfinite(t) else (mpmath.inf if t > 0 else -mpmath.inf) for t in (a, b)]
     with mpmath.workdps(30):
-        v, e = mpmath.quad(g, ends, error=True, maxdegree=10)
+        try:
+            v, e = mpmath.quad(g, ends, error=True, maxdegree=10)
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise ValueError(f"quadrature failed on ({a:.6g}, {b:.6g}): {exc}") from None
+    if isinstance(v, mpmath.mpc):
+        raise ValueError(f"the integrand is not real on ({a:.6g}, {b:.6g})")
     return float(v), float(e)

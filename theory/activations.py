@@ -13,7 +13,6 @@ import sympy as sp
 
 from .symbols import T, X
 
-_SIGMOID = 1 / (1 + sp.exp(-X))
 
 
 def softplus(t: sp.Expr = T) -> sp.Expr:
@@ -32,23 +31,54 @@ def relu_curvature_from_softplus() -> sp.Expr:
     return left + (right - left) * sp.Heaviside(X)
 
 
-#: name -> activation g(x) (SymPy), as a researcher would write it.
+def _table(name: str) -> sp.Expr:
+    from ._parser_functions import FUNCTIONS  # noqa: PLC0415 - the one definition of each activation
+
+    return FUNCTIONS[name].call(X)
+
+
+#: name -> activation g(x) (SymPy).  The seed's own (identity, squared loss, its softplus
+#: log(1 + e^x) without PyTorch's linear switch above 20, and ReLU) and those of the formula table.
 NAMED: dict[str, sp.Expr] = {
     "identity": X,
     "squared_loss": 2 * X,  # (h-y)^2 = h^2 - 2yh + y^2: A(h) = h^2 (labels rescaled by 2), A'' = 2
     "relu": sp.Max(0, X),
     "softplus": softplus(sp.Integer(1)),
-    "sigmoid": _SIGMOID,
-    "tanh": sp.tanh(X),
-    "gelu": X * (1 + sp.erf(X / sp.sqrt(2))) / 2,
-    "silu": X * _SIGMOID,
-    "elu": sp.Piecewise((X, X > 0), (sp.exp(X) - 1, True)),
-    "softsign": X / (1 + sp.Abs(X)),
+    **{name: _table(name) for name in ("sigmoid", "tanh", "gelu", "silu", "elu", "softsign")},
 }
+
+#: SymPy classes an activation given as a SymPy expression may contain (the formula grammar's)
+_ALLOWED = (
+    sp.Symbol, sp.Number, sp.NumberSymbol, sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.sin, sp.cos, sp.tan,
+    sp.asin, sp.acos, sp.atan, sp.sinh, sp.cosh, sp.tanh, sp.asinh, sp.acosh, sp.atanh, sp.erf, sp.erfc,
+    sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise, sp.functions.elementary.piecewise.ExprCondPair,
+    sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom, sp.And, sp.Or, sp.Not,
+)
+_MAX_TREE = 5000
+
+
+def _check_sympy(expr: sp.Expr) -> sp.Expr:
+    """``expr`` in one free symbol (any name and assumptions), that symbol replaced by x."""
+    for count, node in enumerate(sp.preorder_traversal(expr)):
+        if count >= _MAX_TREE:
+            raise ValueError(f"activation is too large: more than {_MAX_TREE} nodes")
+        if not isinstance(node, _ALLOWED) or node in (sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise ValueError(f"activation contains {sp.sstr(node)[:60]}, which bnreg does not support "
+                             "(use the functions of the formula grammar)")
+    free = sorted(expr.free_symbols, key=str)
+    if len(free) > 1:
+        raise ValueError(f"activation must be a function of one variable, found {len(free)}: "
+                         f"{', '.join(map(str, free))}")
+    out = expr.xreplace({free[0]: X}) if free else expr
+    if out.has(sp.I, sp.zoo, sp.nan):
+        raise ValueError("activation is not a real expression")
+    return out
 
 
 def activation_expression(activation: str | sp.Expr) -> sp.Expr:
-    """The activation :math:`g(x)` for a name in :data:`NAMED` or a SymPy expression in ``x``."""
+    """The activation :math:`g(x)` for a name in :data:`NAMED`, a formula (read by the safe
+    parser) or a SymPy expression in any one symbol, whatever its name or assumptions (it is
+    substituted for x); ``ValueError`` for two or more symbols."""
     if isinstance(activation, str):
         if activation in NAMED:
             return NAMED[activation]
@@ -57,42 +87,36 @@ def activation_expression(activation: str | sp.Expr) -> sp.Expr:
         return parse_expression(activation)
     if not isinstance(activation, sp.Expr):
         raise ValueError(f"activation must be a name, a formula string or a SymPy expression, got {activation!r}")
-    extra = activation.free_symbols - {X}
-    if extra:
-        names = ", ".join(sorted(str(s) for s in extra))
-        raise ValueError(f"activation may only contain the symbol x (real), found: {names}")
-    return activation
+    return _check_sympy(activation)
 
 
 @lru_cache(maxsize=256)
-def curvature(activation: sp.Expr) -> sp.Expr:
-    r""":math:`A''(x)=g'(x)`; ReLU's kink uses the softplus limit (Heaviside)."""
+def curvature_parts(activation: sp.Expr) -> tuple[sp.Expr, tuple[tuple[sp.Expr, sp.Expr], ...]]:
+    r""":math:`A''` split into its pointwise part (the derivative on each smooth piece of :math:`g`,
+    one expression) and its Dirac terms ``(b, J)``, :math:`J` the jump of :math:`g` at :math:`b`;
+    ReLU's kink uses the softplus limit (Heaviside)."""
     if activation == NAMED["relu"]:
-        return relu_curvature_from_softplus()
-    d2a = sp.diff(activation, X)
-    if d2a.has(sp.Derivative, sp.Subs):
+        return relu_curvature_from_softplus(), ()
+    from ._pieces import jumps, pieces  # noqa: PLC0415
+
+    split = pieces(activation)
+    regular = split.map(lambda e: sp.diff(e, X)).as_expr()
+    if regular.has(sp.Derivative, sp.Subs):
         raise ValueError(f"SymPy cannot form the derivative of {activation}")
-    # d|x|/dx = sign(x): fold the x*sign(x) it leaves back into |x| (no 0/0 at the kink)
-    return d2a.replace(
-        lambda e: e.is_Mul and X in e.args and sp.sign(X) in e.args,
-        lambda e: e.func(*[a for a in e.args if a not in (X, sp.sign(X))]) * sp.Abs(X),
-    )
+    return regular, jumps(split)
 
 
-@lru_cache(maxsize=64)
-def log_partition(activation: sp.Expr, timeout: float = 4.0) -> sp.Expr | None:
-    r""":math:`A(x)=\int_0^x g` (the GLM's log-partition up to a constant), or None when SymPy
-    finds no antiderivative within ``timeout`` seconds (then the loss gap is not simulated)."""
-    from ._timeout import TimeLimitExceeded, can_limit, time_limit  # noqa: PLC0415
+def curvature(activation: sp.Expr) -> sp.Expr:
+    r""":math:`A''(x)=g'(x)` as a distribution: :func:`curvature_parts` with each jump as
+    :math:`J\,\delta(x-b)`."""
+    regular, deltas = curvature_parts(activation)
+    return regular + sum((w * sp.DiracDelta(X - b) for b, w in deltas), sp.Integer(0))
 
-    if not can_limit():
-        return None
-    s = sp.Symbol("s", real=True)
-    try:
-        with time_limit(timeout):
-            a = sp.integrate(activation.subs(X, s), (s, 0, X))
-    except TimeLimitExceeded:
-        return None
-    if a.has(sp.Integral) or a.has(sp.I):
-        return None
-    return sp.piecewise_fold(a)
+
+def log_partition(activation: sp.Expr) -> sp.Expr:
+    r""":math:`A(x)=\int_0^x g` (the GLM's log-partition up to a constant), exact, for a polynomial
+    activation: the only ones whose loss gap is simulated (there the third derivative of A
+    vanishes and the gap is exactly the second-order term).  ``ValueError`` for any other."""
+    if not activation.is_polynomial(X):
+        raise ValueError(f"log_partition is exact only for polynomial activations, not {sp.sstr(activation)}")
+    return sp.Poly(activation, X).integrate().as_expr()

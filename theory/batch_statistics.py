@@ -14,8 +14,9 @@ from functools import lru_cache
 
 import sympy as sp
 
+from . import symbols
 from ._moments import SKEW, Z, expect_product_of_sums, moment_symbol
-from .symbols import M, SIGMA_P, U
+from .symbols import SIGMA_P, M, U
 
 
 def _ddof(ddof: int) -> int:
@@ -105,6 +106,15 @@ def mean_sigma_B_gaussian(ddof: int = 0) -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
+def gaussian_sigma_B_mean(M: int, ddof: int = 0) -> float:
+    r""":math:`\mathbb E\sigma_B/\sigma_P` for Gaussian :math:`h` at batch size ``M`` (the exact
+    :func:`mean_sigma_B_gaussian` evaluated to 30 digits)."""
+    if isinstance(M, bool) or not isinstance(M, int) or M < 2:
+        raise ValueError(f"M must be an integer >= 2, got {M!r}")
+    return float(sp.N(mean_sigma_B_gaussian(ddof).subs({SIGMA_P: 1, symbols.M: M}), 30))
+
+
+@lru_cache(maxsize=None)
 def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     r""":math:`\mathbb E\sigma_B/\sigma_P` to :math:`O(M^{-\text{order}})` for any distribution:
     :math:`\mathbb E\sqrt{1+D}=\sum_k\binom{1/2}{k}\mathbb E D^k` with exact moments of
@@ -117,8 +127,6 @@ def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     )
     series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
     return sp.expand(series.subs(U, 1 / M))
-
-
 
 
 @lru_cache(maxsize=None)
@@ -145,6 +153,7 @@ def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
 __all__ = [
     "SKEW",
     "cov_mu_sigma_B_leading",
+    "gaussian_sigma_B_mean",
     "cov_mu_sigma_B_series",
     "mean_sigma2_B",
     "mean_sigma_B_gaussian",

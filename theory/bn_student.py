@@ -51,7 +51,7 @@ from . import _marchenko_pastur as mp
 from ._bn_hajek import hajek_weight, relative_weight_spread
 from ._formula import Formula
 from .batch_statistics import mean_sigma_B_gaussian
-from .symbols import GAMMA, M, SIGMA_P, U
+from .symbols import GAMMA, SIGMA_P, M, U
 
 alpha, delta2 = mp.alpha, mp.delta2
 #: the chi factor E sigma_B / sigma_P as a free symbol in the closed forms (its value: chi_factor())
@@ -281,7 +281,11 @@ def part1_difference() -> dict[str, sp.Expr]:
     :math:`m=\kappa_y\bar n`) and ``exact_cancels`` (the all-orders cancellation of the
     :math:`\gamma^2` terms)."""
     from .normalization_error import (  # noqa: PLC0415
-        average_over_n, conditional_mean_coefficients, exact_error_from_mean_sigma, overall_error)
+        average_over_n,
+        conditional_mean_coefficients,
+        exact_error_from_mean_sigma,
+        overall_error,
+    )
     from .symbols import N_BAR  # noqa: PLC0415
 
     gauss = {sp.Symbol("s", real=True): 0, sp.Symbol("rho", real=True): 0}

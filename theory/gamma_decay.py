@@ -14,6 +14,7 @@ The first-order term of the expansion vanishes exactly when labels follow the mo
 (:math:`\mathbb E[y\mid x]=A'(\bar h)`), since :math:`\hat h-\bar h` does not depend on :math:`y`.
 """
 
+
 from __future__ import annotations
 
 import math
@@ -24,14 +25,18 @@ from typing import Literal
 import numpy as np
 import sympy as sp
 
+from . import notation
+from ._classify import Classification, classify
+from ._curvature_moments import closed_form_available, closed_moments, quadrature_moments
 from ._numeric import numeric_function
-from ._quadrature import expectation, kinks
-from .symbols import BETA, GAMMA, N_BAR, RHO, SKEW, X
-from .symbols import M as M_SYM
-from ._timeout import TimeLimitExceeded, can_limit, time_limit
-from .activations import activation_expression, curvature
-from .input_families import InputFamily, get_family
+from ._quadrature import DivergentExpectation
+from ._singularities import Finiteness
+from ._zeros import Unlocatable
+from .activations import activation_expression, curvature, curvature_parts
+from .input_families import get_family
 from .normalization_error import SOURCES, conditional_error_coefficients
+from .symbols import N_BAR, RHO, SKEW, X
+from .symbols import M as M_SYM
 
 F_GAMMA = sp.Symbol(r"F_{\gamma}")
 MU_D2A = sp.Symbol(r"\mu_{d^2A}")
@@ -55,7 +60,12 @@ def zeta_formula(bias: bool = True) -> dict[str, sp.Expr]:
 
 @dataclass(frozen=True)
 class ZetaResult:
-    r""":math:`\zeta(h)` and its parts for one activation, batch size and input family."""
+    r""":math:`\zeta(h)` and its parts for one activation, batch size and input family.
+
+    ``deltas`` are the Dirac terms ``(x, weight)`` of :math:`A''` (jumps of :math:`g`); ``scale`` a
+    positive size of :math:`\zeta` (:math:`|\zeta|`, or, where :math:`\zeta=0` by symmetry, the
+    same formula with :math:`|A''|`); ``monte_carlo`` says why a Monte-Carlo estimate of this
+    :math:`\zeta` has no finite variance (None when it has)."""
 
     activation: sp.Expr
     d2A: sp.Expr
@@ -78,6 +88,9 @@ class ZetaResult:
     expression: sp.Expr | None
     latex: str
     warnings: tuple[str, ...] = field(default=())
+    deltas: tuple[tuple[float, float], ...] = ()
+    scale: float = 0.0
+    monte_carlo: str | None = None
 
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("activation", "d2A", "expression")}
@@ -126,109 +139,57 @@ def _sample(values) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# the moments E[A''(gamma z + beta) z^k]
+# classification and moments
 
 
-def _resolve_piece(d2a: sp.Expr, left: sp.Expr | None, right: sp.Expr | None) -> sp.Expr | None:
-    """``d2a`` on the x-interval (left, right) with its kinks resolved, or None if SymPy cannot."""
-    p = sp.Symbol("p", positive=True)
-    if left is not None:
-        piece = d2a.subs(X, left + p).subs(p, X - left)
-    elif right is not None:
-        piece = d2a.subs(X, right - p).subs(p, right - X)
-    else:
-        piece = d2a
-    piece = sp.piecewise_fold(piece)
-    if piece.has(sp.Heaviside, sp.Piecewise, sp.Abs, sp.Max, sp.Min, sp.sign):
-        return None
-    return piece
-
-
-def _closed_form_moments(d2a: sp.Expr, family: InputFamily, gamma, beta, orders) -> list[sp.Expr] | None:
-    """Exact :math:`\\mathbb E[A''(\\gamma z+\\beta)z^k]`, splitting the integral at the kinks."""
-    z = family.variable
-    x_kinks = kinks(d2a, X)
-    pieces = []
-    edges = [None, *x_kinks, None]
-    for left, right in zip(edges, edges[1:]):
-        piece = _resolve_piece(d2a, left, right)
-        if piece is None:
-            return None
-        z_lo = -sp.oo if left is None else (left - beta) / gamma
-        z_hi = sp.oo if right is None else (right - beta) / gamma
-        pieces.append((piece.subs(X, gamma * z + beta), z_lo, z_hi))
-    lo, hi = family.support
-    splits = [lo, *family.kinks, hi]
-    out = []
-    for k in orders:
-        total = sp.Integer(0)
-        for piece, a, b in pieces:
-            for s_lo, s_hi in zip(splits, splits[1:]):
-                a_, b_ = (sp.Max(a, s_lo), sp.Min(b, s_hi)) if family.kinks or lo.is_finite else (a, b)
-                if (a_ - b_).is_nonnegative:
-                    continue
-                density = _density_on(family, s_lo) if family.kinks else family.density
-                total += sp.integrate(piece * z**k * density, (z, a_, b_))
-        total = sp.simplify(total)
-        if total.has(sp.Integral) or total.has(sp.nan, sp.zoo):
-            return None
-        out.append(total)
-    return out
-
-
-def _density_on(family: InputFamily, lo: sp.Expr) -> sp.Expr:
-    """The density between two of its kinks (lower end ``lo``), its Abs resolved by the sign."""
-    z, p = family.variable, sp.Symbol("p", positive=True)
-    sign = 1 if bool(lo >= 0) else -1
-    return family.density.subs(z, sign * p).subs(p, sign * z)
-
-
-@lru_cache(maxsize=512)
-def _moments_closed(d2a: sp.Expr, input_name: str, gamma, beta, orders: tuple[int, ...], timeout: float):
-    family = get_family(input_name)
+def classified(g: sp.Expr, input_name: str, gamma: float, beta: float) -> Classification:
+    """:func:`theory._classify.classify`, SymPy's own failures on odd input turned into ValueError."""
     try:
-        with time_limit(timeout):
-            return _closed_form_moments(d2a, family, gamma, beta, orders)
-    except TimeLimitExceeded:
-        return None
-    except (ValueError, NotImplementedError, TypeError, sp.PolynomialError):
-        return None
+        return classify(g, input_name, gamma, beta)
+    except (Unlocatable, ValueError):
+        raise
+    except (TypeError, NotImplementedError, ArithmeticError, RecursionError, sp.PolynomialError) as exc:
+        raise ValueError(f"cannot analyse this activation ({type(exc).__name__}: {exc})"[:300]) from None
 
 
-#: closed forms at numeric gamma, beta (families with kinks or finite support) are attempted only
-#: for short decimals: SymPy's integrals of erf/exp at 17-digit rationals can exhaust memory.
-_MAX_DENOMINATOR = 10**4
+def require(found: Finiteness, what: str) -> None:
+    """Raise :class:`DivergentExpectation` (divergent) or ``ValueError`` (undecided)."""
+    if found.finite is False:
+        raise DivergentExpectation(f"{what} diverges: {found.reason}")
+    if found.finite is None:
+        raise ValueError(f"cannot decide whether {what} exists: {found.reason}")
 
 
-def _exact_number(v: float) -> sp.Rational:
-    return sp.Rational(repr(v))
+def _odd_curvature(cls: Classification) -> bool:
+    r""":math:`g` is even (so :math:`A''` is odd) about :math:`h=0`, the input symmetric and
+    :math:`\beta=0`: then :math:`\mathbb E[A''z^k]=0` for even :math:`k` exactly."""
+    fam = cls.family
+    if cls.beta != 0 or fam.skewness != 0 or fam.support[0] != -fam.support[1]:
+        return False
+    split = cls.activation
+    if {sp.nsimplify(-b) for b in split.breaks} != set(split.breaks):
+        return False
+    mirrored = split.exprs[::-1]
+    return all(sp.expand(e.subs(X, -X) - m) == 0 for e, m in zip(split.exprs, mirrored))
 
 
-def family_moments(d2a, family: InputFamily, gamma: float, beta: float, orders, method: Method, timeout: float):
-    """``(values, errors, exprs, method)`` of :math:`\\mathbb E[A''(\\gamma z+\\beta)z^k]` for k in ``orders``."""
+def family_moments(cls: Classification, orders, method: Method) -> tuple[list[float], list[float], list | None, str]:
+    """``(values, errors, exact expressions or None, method)`` of :math:`\\mathbb E[A''(\\gamma z+\\beta)z^k]`."""
     orders = tuple(orders)
-    symbolic = not family.kinks and not family.support[0].is_finite
-    simple = all(_exact_number(v).q <= _MAX_DENOMINATOR for v in (gamma, beta))
-    if method in ("auto", "closed form") and can_limit() and (symbolic or simple):
-        g, b = (GAMMA, BETA) if symbolic else (_exact_number(gamma), _exact_number(beta))
-        exprs = _moments_closed(d2a, family.name, g, b, orders, timeout)
-        if exprs is not None:
-            exprs = [sp.simplify(e.subs({GAMMA: _exact_number(gamma), BETA: _exact_number(beta)})) for e in exprs]
-            values = [float(sp.N(e, 30)) for e in exprs]
-            if all(math.isfinite(v) for v in values):
-                return values, [0.0] * len(values), exprs, "closed form"
-    if method == "closed form":
-        raise ValueError("no closed form found for this activation and input within the time limit")
-    quads = [_quadrature_moment(d2a, family.name, gamma, beta, k) for k in orders]
-    return [q.value for q in quads], [q.error for q in quads], None, "quadrature"
-
-
-@lru_cache(maxsize=4096)
-def _quadrature_moment(d2a: sp.Expr, input_name: str, gamma: float, beta: float, k: int):
-    family = get_family(input_name)
-    z = family.variable
-    brk = [(float(c) - beta) / gamma for c in kinks(d2a, X)]
-    return expectation(d2a.subs(X, gamma * z + beta) * z**k, family, brk)
+    for k in orders:
+        require(cls.moment(k), f"E[A''(h_bar) n^{k}] under {cls.family.name}")
+    zero = {k for k in orders if k % 2 == 0} if _odd_curvature(cls) else set()
+    closed = closed_form_available(cls)
+    if method == "closed form" and not closed:
+        raise ValueError("no closed form for this activation: closed forms are computed when every piece of A'' "
+                         "is a sum of c x^n exp(q(x)) with q of degree <= 2")
+    if closed and method != "quadrature":
+        exprs = [sp.Integer(0) if k in zero else e for k, e in zip(orders, closed_moments(cls, orders))]
+        return [float(sp.N(e, 30)) for e in exprs], [0.0] * len(orders), exprs, "closed form"
+    values, errors = quadrature_moments(cls, orders)
+    values = [0.0 if k in zero else v for k, v in zip(orders, values)]
+    errors = [0.0 if k in zero else e for k, e in zip(orders, errors)]
+    return values, errors, None, "quadrature"
 
 
 def _warnings(d2a: sp.Expr) -> tuple[str, ...]:
@@ -237,18 +198,57 @@ def _warnings(d2a: sp.Expr) -> tuple[str, ...]:
         values = numeric_function(d2a, X)(grid)
     out = []
     if np.any(values < -1e-12):
-        where = grid[np.argmin(values)]
+        where = grid[np.nanargmin(values)]
         out.append(
             f"A'' = g' < 0 near x = {where:.3g}: g is not monotone, so the GLM reading (A'' >= 0, "
             "a convex loss) fails there and zeta may be negative"
         )
-    if not np.all(np.isfinite(values)):
-        out.append("A'' is not finite somewhere on [-12, 12]")
     return tuple(out)
+
+
+def _empirical(g: sp.Expr, sample, gamma, beta, orders):
+    if curvature_parts(g)[1]:
+        raise ValueError("A'' has Dirac terms (g jumps); a sample has no density to weigh them: use an input family")
+    n = (sample - sample.mean()) / sample.std()
+    with np.errstate(all="ignore"):
+        a2 = np.asarray(numeric_function(curvature_parts(g)[0], X)(gamma * n + beta), dtype=np.float64)
+    if not np.all(np.isfinite(a2)):
+        raise ValueError("A'' is not finite (or not real) at some values of the sample")
+    values = [float(np.mean(a2 * n**k)) for k in orders]
+    errors = [float(np.std(a2 * n**k) / math.sqrt(n.size)) for k in orders]
+    return values, errors, float(np.mean(n**4) - 3), float(np.mean(n**3))
 
 
 # ---------------------------------------------------------------------------------------------
 # public API
+
+
+def _needed_orders(terms: dict[str, sp.Expr], rho_e, skew_e) -> tuple[int, ...]:
+    total = sum(terms.values()).subs({RHO: rho_e, SKEW: skew_e})
+    return tuple(k for k, sym in _MOMENT_SYMBOLS.items() if sp.expand(sp.diff(total, sym)) != 0)
+
+
+def _family_zeta(g_expr, family, g, b, orders_needed, method):
+    """Moments (0, 1, 2) for a family input: the needed ones required, the others nan if they diverge."""
+    cls = classified(g_expr, family.name, g, b)
+    optional = [k for k in (0, 1, 2) if k not in orders_needed and cls.moment(k).finite]
+    orders = tuple(sorted({*orders_needed, *optional}))
+    values, errors, exprs, used = family_moments(cls, orders, method)
+    by_k = {k: (v, e, None if exprs is None else x) for k, v, e, x in zip(orders, values, errors, exprs or orders)}
+    missing = (math.nan, 0.0, sp.nan)
+    return cls, [by_k.get(k, missing) for k in (0, 1, 2)], used, exprs is not None
+
+
+def _magnitude(cls: Classification, terms, subs_num) -> float:
+    """ζ's formula with :math:`|A''|`: the size of the parts that cancel when ζ = 0 by symmetry."""
+    values, _ = quadrature_moments(cls, (0, 1, 2), absolute=True)
+    total = sum(terms.values())
+    return sum(abs(float(sp.diff(total, sym).subs(subs_num))) * v for sym, v in zip((MU_D2A, CROSS, F_GAMMA), values))
+
+
+def _display(expr: sp.Expr) -> sp.Expr:
+    """A tidy form of a closed-form ζ: simplified when small (a structural bound, not a time limit)."""
+    return sp.simplify(expr) if sp.count_ops(expr) <= 60 else sp.factor_terms(sp.expand(expr))
 
 
 def zeta(
@@ -260,17 +260,19 @@ def zeta(
     input: str | np.ndarray = "gaussian",
     bias: bool = True,
     method: Method = "auto",
-    timeout: float = 4.0,
 ) -> ZetaResult:
     r"""The gamma-decay coefficient :math:`\zeta(h)` of BN (seed §1.3, eq. of :math:`L\approx\dots+\zeta\gamma^2`).
 
     .. math:: \zeta=\frac{\rho+2}{8M}F_\gamma+\frac{\mu_{d^2A}}{2M}+\frac{s}{2M}\mathbb E[A''(\bar h)\bar n]
 
     ``activation`` is a name of :data:`theory.activations.NAMED`, a formula string (read by the
-    safe parser) or a SymPy expression in ``x``; ``input`` a family name (``gaussian``,
-    ``laplace``, ``uniform``) or a sample of :math:`h` (standardized here); ``bias=False`` drops
-    :math:`\mu_B` (BN without mean subtraction, :math:`\mu_P=0`).  ``method="auto"`` tries a
-    closed form within ``timeout`` seconds and falls back to quadrature (1e-10 relative).
+    safe parser) or a SymPy expression in one symbol; ``input`` a family name (``gaussian``,
+    ``laplace``, ``uniform``, ``exponential``) or a sample of :math:`h` (standardized here);
+    ``bias=False`` drops :math:`\mu_B`.  The expectation is classified first
+    (:mod:`theory._classify`): ``ValueError`` where :math:`g` is not real with positive
+    probability or the rules cannot decide, :class:`DivergentExpectation` (a ``ValueError``) where
+    it diverges.  ``method="auto"`` gives the closed form exactly when every piece of :math:`A''`
+    is exp-polynomial (a structural rule: never time), else quadrature (1e-11 relative).
     """
     M_, g, b = _validate(M, gamma, beta)
     if method not in ("auto", "closed form", "quadrature"):
@@ -278,39 +280,45 @@ def zeta(
     g_expr = activation_expression(activation)
     d2a = curvature(g_expr)
     terms = zeta_formula(bool(bias))
-    orders = (0, 1, 2)
+    cls, deltas, monte_carlo = None, (), None
     if isinstance(input, str):
         family = get_family(input)
-        values, errors, exprs, used = family_moments(d2a, family, g, b, orders, method, timeout)
-        rho, skew = float(family.excess_kurtosis), float(family.skewness)
         rho_e, skew_e, input_name = family.excess_kurtosis, family.skewness, family.name
+        rho, skew = float(rho_e), float(skew_e)
+        cls, moments, used, exact = _family_zeta(g_expr, family, g, b, _needed_orders(terms, rho_e, skew_e), method)
+        values, errors = [m[0] for m in moments], [m[1] for m in moments]
+        exprs = [m[2] for m in moments] if exact else None
+        deltas = tuple((float(sp.N(p, 17)), float(sp.N(w, 17))) for p, w in cls.deltas)
+        variance = cls.variance()
+        monte_carlo = None if variance.finite else (
+            f"the Monte-Carlo variance is infinite: {variance.reason}" if variance.finite is False
+            else f"cannot decide whether the Monte-Carlo variance is finite: {variance.reason}")
     else:
-        sample = _sample(input)
-        n = (sample - sample.mean()) / sample.std()
-        a2 = numeric_function(d2a, X)(g * n + b)
-        values = [float(np.mean(a2 * n**k)) for k in orders]
-        errors = [float(np.std(a2 * n**k) / math.sqrt(n.size)) for k in orders]
+        values, errors, rho, skew = _empirical(g_expr, _sample(input), g, b, (0, 1, 2))
         exprs, used, input_name = None, "empirical", "sample"
-        rho, skew = float(np.mean(n**4) - 3), float(np.mean(n**3))
         rho_e, skew_e = sp.Float(rho), sp.Float(skew)
+    subs_num = {RHO: rho, SKEW: skew, M_SYM: M_}
+    coefficients = {sym: float(sp.diff(sum(terms.values()), sym).subs(subs_num)) for sym in (MU_D2A, CROSS, F_GAMMA)}
     moment_values = dict(zip((MU_D2A, CROSS, F_GAMMA), values))
-    subs_num = {**moment_values, RHO: rho, SKEW: skew, M_SYM: M_}
-    parts = {name: float(terms[src].subs(subs_num)) for src, name in _TERM_NAMES.items()}
+    parts = {name: sum(float(sp.diff(terms[src], s).subs(subs_num)) * v for s, v in moment_values.items()
+                       if sp.diff(terms[src], s) != 0)
+             for src, name in _TERM_NAMES.items()}
     value = sum(parts.values())
-    # error estimate: propagate the moments' errors through the (linear) formula
-    err = sum(abs(float(sp.diff(sum(terms.values()), sym).subs(subs_num))) * e
-              for sym, e in zip((MU_D2A, CROSS, F_GAMMA), errors))
+    err = sum(abs(coefficients[s]) * e for s, e in zip((MU_D2A, CROSS, F_GAMMA), errors))
     general = sum(terms.values()).subs({RHO: rho_e, SKEW: skew_e})
     if exprs is not None:
-        expression = sp.simplify(general.subs(dict(zip((MU_D2A, CROSS, F_GAMMA), exprs))))
-        latex = sp.latex(expression)
+        expression = _display(general.subs({s: e for s, e in zip((MU_D2A, CROSS, F_GAMMA), exprs) if e is not sp.nan}))
+        latex = notation.latex(expression)
     else:
-        expression, latex = None, sp.latex(general)
-    warns = _warnings(d2a)
+        expression, latex = None, notation.latex(general)
+    scale = abs(value) if value != 0 or cls is None else _magnitude(cls, terms, subs_num)
+    warns = _warnings(curvature_parts(g_expr)[0]) + tuple(
+        f"g jumps down by {-w:.3g} at x = {p:.6g}: A'' has a negative Dirac term there" for p, w in deltas if w < 0)
     return ZetaResult(
         activation=g_expr, d2A=d2a, input=input_name, M=M_, gamma=g, beta=b, bias=bool(bias),
         F_gamma=values[2], mu_d2A=values[0], cross=values[1], rho=rho, skew=skew, value=value,
-        method=used, error=err, expression=expression, latex=latex, warnings=warns, **parts,
+        method=used, error=err, expression=expression, latex=latex, warnings=warns, deltas=deltas,
+        scale=scale, monte_carlo=monte_carlo, **parts,
     )
 
 
@@ -321,13 +329,14 @@ def zeta_corrections(
     r"""The :math:`M^{-2}` and :math:`M^{-3}` terms of :math:`\tfrac12\mathbb E[A''(\bar h)(\hat h-\bar h)^2]/\gamma^2`:
     :math:`\tfrac1{2M^k}\mathbb E[A''(\bar h)c_k(\bar n)]` for :math:`k=2,3`, with :math:`c_k` from
     :mod:`theory.normalization_error` and the family's moments (quadrature).  The simulation
-    checks compare with :math:`\zeta+\zeta_2` and bound the bias by :math:`2|\zeta_3|`."""
+    checks compare with :math:`\zeta+\zeta_2` and bound the bias by :math:`2|\zeta_3|`;
+    :class:`DivergentExpectation` where a moment they need diverges."""
     M_, g, b = _validate(M, gamma, beta)
     family = get_family(input)
-    d2a = curvature(activation_expression(activation))
+    cls = classified(activation_expression(activation), family.name, g, b)
     polys = [sp.Poly(family.substitute(conditional_error_coefficients(k, centered=bool(bias))), N_BAR) for k in (2, 3)]
     orders = tuple(sorted({k for p in polys for (k,), _ in p.terms()}))
-    values, _, _, _ = family_moments(d2a, family, g, b, orders, "quadrature", 0.0)
+    values, _, _, _ = family_moments(cls, orders, "quadrature")
     moments = dict(zip(orders, values))
     return tuple(
         sum(float(c) * moments[k] for (k,), c in p.terms()) / (2 * M_**order)

@@ -20,7 +20,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ._moments import Z, expect_polynomial, expect_product_of_sums, moment_symbol
-from .symbols import M, N_BAR, U
+from .symbols import N_BAR, M, U
 
 #: Sources of the noise, by the monomials of the expansion: the mean's fluctuation (terms in A
 #: only), the standard deviation's (terms in b only, and the sample's own share at A = b = 0) and
@@ -176,3 +176,15 @@ def exact_error_from_mean_sigma(ddof: int = 0) -> tuple[sp.Expr, sp.Symbol]:
     e = sp.Symbol("e", positive=True)
     keep = (M - ddof) / M
     return sp.simplify(keep + 1 - 2 * keep * e), e
+
+
+def misspecified_first_order_terms(shift: sp.Expr, family, M: float) -> tuple[float, float, float]:
+    r"""The :math:`M^{-1}, M^{-2}, M^{-3}` terms of the first-order Taylor term
+    :math:`\mathbb E[(A'(\bar h)-y)(\hat h-\bar h)]/\gamma` when the labels are shifted off the
+    model by ``shift`` (an expression in :math:`\bar n`): :math:`y=A'(\bar h)+\mathrm{shift}(\bar n)
+    +\text{noise}`, so the term is :math:`-\mathbb E[\mathrm{shift}(\bar n)\,\mathbb E[\hat h-\bar h\mid\bar n]]/\gamma`
+    with the derived conditional bias (:func:`conditional_mean_coefficients`), averaged over
+    ``family`` (an :class:`theory.input_families.InputFamily`)."""
+    terms = [-average_over_n(sp.expand(shift * family.substitute(conditional_mean_coefficients(k))), family.moment)
+             / M**k for k in (1, 2, 3)]
+    return tuple(float(t) for t in terms)

@@ -323,36 +323,106 @@ def bn_equivalent_zeta(M: int, *, mean_centering: bool = True) -> float:
 
 
 # ----------------------------------------------------------------------------- LaTeX export
+#: named intermediates of the printed forms (each defined by a formula of its own)
+LAMBDA_MINUS, LAMBDA_PLUS = sp.symbols("lambda_- lambda_+", positive=True)  #: Marchenko-Pastur edges
+DISC = sp.Symbol("D", positive=True)  #: the discriminant (zeta + lambda_-)(zeta + lambda_+)
+G_PRIME = sp.Symbol("G'", real=True)  #: dG/dzeta
+ZETA_L = sp.Symbol("zeta_L", positive=True)  #: gamma decay of the per-sample loss
+GAMMA_STAR = sp.Symbol("gamma_*", positive=True)  #: the PN loss's optimal gamma
+
+_GAUSS = (r"$x\sim\mathcal{N}(0,I_N)$, $w^*\sim\mathcal{N}(0,I/N)$, $\varepsilon\sim\mathcal{N}(0,\delta^2)$, "
+          r"$P=\alpha N$, $N\to\infty$")
+_BELOW, _ABOVE = {"alpha": (0.05, 0.95)}, {"alpha": (1.05, 5.0)}
+
+
+def _wn_error_in_g_and_derivative() -> sp.Expr:
+    """:math:`\\delta^2\\partial_\\zeta(\\zeta G)-\\zeta^2\\partial_\\zeta G` with ``G`` a generic function
+    of ``zeta``, written in the symbols ``G`` and ``G'``."""
+    g = sp.Function("G")(zeta)
+    eps = delta2 * sp.diff(zeta * g, zeta) - zeta**2 * sp.diff(g, zeta)
+    return eps.subs(sp.Derivative(g, zeta), G_PRIME).subs(g, G)
+
+
+def _ridge_correction_display() -> sp.Expr:
+    """The Bai--Silverstein mean in the spectrum's edges: endpoint terms ``(e(lambda_-) + e(lambda_+))/4``
+    and the arcsine integrals of ``e``'s partial fractions, :math:`\\pi/\\sqrt D` and its ``-d/d zeta``."""
+    e = sp.factor(ridge_mode_error())
+    endpoints = sum(e.subs(lam, edge) for edge in (LAMBDA_MINUS, LAMBDA_PLUS)) / 4
+    j1 = delta2 / (2 * sp.sqrt(DISC))
+    j2 = zeta * (delta2 - zeta) * (1 + alpha + zeta) / (2 * DISC ** sp.Rational(3, 2))
+    return endpoints - j1 + j2
+
+
+def _spectrum_formulas() -> list[Formula]:
+    edges = {LAMBDA_MINUS: (1 - sp.sqrt(alpha)) ** 2, LAMBDA_PLUS: (1 + sp.sqrt(alpha)) ** 2}
+    disc = mp.discriminant()
+    return [
+        Formula("mp-edge-lower", "Marchenko–Pastur spectrum, lower edge", "2.3", r"\lambda_{-}", edges[LAMBDA_MINUS],
+                r"spectrum of $S=X^{\top}X/N$, $P=\alpha N$, $N\to\infty$", defines=LAMBDA_MINUS),
+        Formula("mp-edge-upper", "Marchenko–Pastur spectrum, upper edge", "2.3", r"\lambda_{+}", edges[LAMBDA_PLUS],
+                r"spectrum of $S=X^{\top}X/N$, $P=\alpha N$, $N\to\infty$", defines=LAMBDA_PLUS),
+        Formula("mp-discriminant", "Discriminant of the Marchenko–Pastur quadratic", "2.3", "D", sp.expand(disc),
+                r"$\zeta G^2+(\zeta+\alpha-1)G-1=0$ (Silverstein's equation cleared of denominators)",
+                display=disc.xreplace({v: k for k, v in edges.items()}), defines=DISC),
+        Formula("mp-stieltjes", "Marchenko–Pastur Stieltjes transform", "2.3", r"G(\zeta)", mp.stieltjes(),
+                _GAUSS + r"; $G=\lim N^{-1}\operatorname{tr}(X^{\top}X/N+\zeta)^{-1}$, the branch with $G\sim1/\zeta$",
+                display=mp.stieltjes().subs(sp.expand(disc), DISC), defines=G),
+        Formula("mp-stieltjes-derivative", "Its derivative, by implicit differentiation", "2.3",
+                r"G'(\zeta)=\frac{\partial G}{\partial\zeta}", sp.diff(mp.stieltjes(), zeta), _GAUSS,
+                display=sp.factor(mp.stieltjes_derivative_in_G()), defines=G_PRIME),
+    ]
+
+
 def formulas() -> list[Formula]:
-    """Every derived Part-2 formula, for the LaTeX export."""
+    """Every derived Part-2 formula, for the LaTeX export, printed in the compact form (in the
+    named quantities ``lambda_-``, ``lambda_+``, ``D``, ``G``, ``G'``, ``gamma_*``) that
+    :mod:`theory.latex` proves equal to the derived expression."""
     below, above = sgd_error_branches()
     fin_below, fin_above = sgd_error_finite_expr()
     c_below, c_above = ridge_correction_expr()
-    gauss = r"$x\sim\mathcal N(0,I_N)$, $w^*\sim\mathcal N(0,I/N)$, $\varepsilon\sim\mathcal N(0,\delta^2)$, $P=\alpha N$"
-    return [
-        Formula("Marchenko–Pastur Stieltjes transform", "2.3", r"G(\zeta)", mp.stieltjes(),
-                gauss + r"; $G=\lim N^{-1}\mathrm{tr}(X^TX/N+\zeta)^{-1}$, branch $G\sim1/\zeta$"),
-        Formula("Ridge per-mode error", "2.3", r"N\,E[(v_k-w^*_k)^2]", ridge_mode_error(), gauss),
-        Formula("WN + gamma decay generalization error", "2.3",
-                r"\epsilon^{\mathrm{wn}}_{\mathrm{gen}}", wn_error_expr(), gauss + "; ridge convention",
-                r"equals $\delta^2\partial_\zeta(\zeta G)-\zeta^2\partial_\zeta G$"),
-        Formula("Least squares, alpha < 1", "2.3", r"\epsilon^{\mathrm{sgd}}_{\mathrm{gen}}(\alpha<1)", below, gauss),
-        Formula("Least squares, alpha > 1", "2.3", r"\epsilon^{\mathrm{sgd}}_{\mathrm{gen}}(\alpha>1)", above, gauss),
-        Formula("Least squares, exact finite N, P < N", "2.3", r"E\,\epsilon^{\mathrm{sgd}}_{N}", fin_below,
-                gauss + "; inverse-Wishart mean"),
-        Formula("Least squares, exact finite N, P > N", "2.3", r"E\,\epsilon^{\mathrm{sgd}}_{N}", fin_above,
-                gauss + "; inverse-Wishart mean"),
-        Formula("Ridge 1/N coefficient, alpha < 1", "2.3", r"c_{1/N}(\alpha<1)", c_below,
-                gauss + "; Bai–Silverstein mean (real Gaussian)"),
-        Formula("Ridge 1/N coefficient, alpha >= 1", "2.3", r"c_{1/N}(\alpha\ge1)", c_above,
-                gauss + "; Bai–Silverstein mean (real Gaussian)"),
-        Formula("Optimal gamma decay (ridge convention)", "2.3", r"\zeta^*_R", optimal_zeta_expr(), gauss),
-        Formula("Ridge convention from per-sample loss", "2.3", r"\zeta_R", zeta_map_expr(),
-                r"loss $(1/P)\sum_j(\phi-y_j)^2+\zeta_L\gamma^2$"),
-        Formula("BN (PN with training statistics + gamma decay), alpha < 1", "2.3", r"\epsilon^{bn}_{gen}(\alpha<1)",
-                bn_interpolation_error_expr(), gauss + r"; $w_0\to0$, loss-convention $\zeta$, $\sigma_P=\|w\|$ at test"),
-        Formula("BN-equivalent gamma decay, with mean-centering", "2.3", r"\zeta_{BN}", bn_equivalent_zeta_expr(True),
-                r"Part-1 $\zeta$ with $A''=2$, $\rho=0$; loss convention"),
-        Formula("BN-equivalent gamma decay, no mean-centering", "2.3", r"\zeta_{BN}^{\mathrm{no}\,\mu_B}",
-                bn_equivalent_zeta_expr(False), r"Part-1 $\zeta$ with $A''=2$, $\rho=0$; loss convention"),
+    c_display = _ridge_correction_display()
+    wishart = _GAUSS.replace(r", $N\to\infty$", "") + r"; inverse-Wishart mean"
+    bai = (_GAUSS + r"; Bai--Silverstein mean (real Gaussian), "
+           r"$\mathbb{E}\,\epsilon_{\mathrm{gen}}=\epsilon^{\mathrm{wn}}_{\mathrm{gen}}+c_{1/N}/N+O(N^{-2})$")
+    part1 = r"Part-1 $\zeta$ with $A''=2$, $\rho=0$; loss convention"
+    return _spectrum_formulas() + [
+        Formula("ridge-mode-error", "Ridge error of one eigenmode", "2.3", r"N\,\mathbb{E}[(v_k-w^*_k)^2]",
+                ridge_mode_error(), _GAUSS + r"; $\lambda$ the eigenvalue of the mode; ridge convention",
+                display=sp.factor(ridge_mode_error())),
+        Formula("wn-error", "WN + gamma decay generalization error", "2.3", r"\epsilon^{\mathrm{wn}}_{\mathrm{gen}}",
+                wn_error_expr(), _GAUSS + "; ridge convention",
+                display=_wn_error_in_g_and_derivative(),
+                note=r"this is the seed's "
+                     r"$\delta^2\,\partial(\zeta G)/\partial\zeta-\zeta^2\,\partial G/\partial\zeta$"),
+        Formula("sgd-error-below", r"Least squares, $\alpha<1$", "2.3",
+                r"\epsilon^{\mathrm{sgd}}_{\mathrm{gen}}", below, _GAUSS + r"; $\alpha<1$",
+                display=((1 - alpha) ** 2 + alpha * delta2) / (1 - alpha), region=_BELOW),
+        Formula("sgd-error-above", r"Least squares, $\alpha>1$", "2.3",
+                r"\epsilon^{\mathrm{sgd}}_{\mathrm{gen}}", above, _GAUSS + r"; $\alpha>1$", region=_ABOVE),
+        Formula("sgd-error-finite-below", r"Least squares, exact finite $N$, $P\le N-2$", "2.3",
+                r"\mathbb{E}\,\epsilon^{\mathrm{sgd}}_{N}", fin_below, wishart),
+        Formula("sgd-error-finite-above", r"Least squares, exact finite $N$, $P\ge N+2$", "2.3",
+                r"\mathbb{E}\,\epsilon^{\mathrm{sgd}}_{N}", fin_above, wishart),
+        Formula("ridge-correction-below", r"Ridge $1/N$ coefficient, $\alpha<1$", "2.3", r"c_{1/N}", c_below,
+                bai + r"; $\alpha<1$", display=c_display, region=_BELOW),
+        Formula("ridge-correction-above", r"Ridge $1/N$ coefficient, $\alpha\ge1$", "2.3", r"c_{1/N}", c_above,
+                bai + r"; $\alpha\ge1$", display=c_display, region=_ABOVE,
+                note=r"the same closed form as for $\alpha<1$: the derivation's two branches agree"),
+        Formula("optimal-zeta", "Optimal gamma decay (ridge convention)", "2.3", r"\zeta^{*}", optimal_zeta_expr(),
+                _GAUSS + r"; any spectrum "
+                r"($\partial_\zeta\epsilon^{\mathrm{wn}}_{\mathrm{gen}}=(\delta^2-\zeta)(2G'+\zeta G'')$)"),
+        Formula("zeta-map", "Ridge convention from the per-sample loss", "2.3", r"\zeta",
+                zeta_map_expr().subs(zeta, ZETA_L),
+                r"loss $\frac1P\sum_j(\phi(x_j)-y_j)^2+\zeta_L\gamma^2$, $P=\alpha N$"),
+        Formula("gamma-star", r"Optimal scale of the PN loss", "2.3", r"\gamma_{*}", sp.sqrt(1 + delta2) / (1 + ZETA_L),
+                r"PN loss $\gamma^2-2\gamma\sqrt{1+\delta^2}+1+\delta^2+\zeta_L\gamma^2$", defines=GAMMA_STAR),
+        Formula("bn-interpolation-error", r"BN (PN with training statistics + gamma decay), $\alpha<1$", "2.3",
+                r"\epsilon^{\mathrm{bn}}_{\mathrm{gen}}", bn_interpolation_error_expr().subs(zeta, ZETA_L),
+                _GAUSS + r"; $\alpha<1$; $w_0\to0$; $\sigma_{\mathcal{P}}=\lVert w\rVert$ at test",
+                display=GAMMA_STAR**2 - 2 * GAMMA_STAR * sp.sqrt(alpha * (1 - alpha) / (1 - alpha + delta2)) + 1,
+                region=_BELOW),
+        Formula("zeta-bn-centered", "BN-equivalent gamma decay, with mean-centering", "2.3", r"\zeta_{\mathrm{BN}}",
+                bn_equivalent_zeta_expr(True), part1),
+        Formula("zeta-bn-uncentered", "BN-equivalent gamma decay, no mean-centering", "2.3",
+                r"\zeta_{\mathrm{BN}}^{\text{no }\mu_{\mathcal{B}}}", bn_equivalent_zeta_expr(False), part1),
     ]

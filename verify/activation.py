@@ -2,8 +2,10 @@
 and checked against a Monte-Carlo simulation of real batches.
 
 EXPR is a named activation (``relu``, ``gelu``, ...) or a formula in ``x`` read by the safe
-parser :mod:`theory._parser` (never by ``eval``).  Exit status: 0 when the check holds, 1 when
-theory and simulation disagree, 2 on bad input (one line on stderr).
+parser :mod:`theory._parser` (never by ``eval``).  Exit status: 0 when the check holds; 1 when
+theory and simulation disagree, ζ does not exist (diverges) or the Monte-Carlo check is not
+meaningful (infinite variance); 2 on bad input, e.g. a formula not real where h has mass (one
+line on stderr).  Formulas print in Unicode; ``--json`` keeps LaTeX in its ``latex`` field.
 """
 
 from __future__ import annotations
@@ -11,25 +13,26 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 
-from theory._parser import describe_grammar, parse_expression
-from theory._quadrature import DivergentExpectation
-from theory.activations import NAMED
-from theory.input_families import FAMILIES
-
+from theory import INPUT_FAMILIES as FAMILIES
+from theory import NAMED_ACTIVATIONS as NAMED
+from theory import describe_grammar, parse_expression, zeta_formula
 from theory.cli import Parser, finite_float, int_in, run_main
-
-if TYPE_CHECKING:
-    from theory.gamma_decay import ZetaResult
-
-    from .check import Check
+from theory.symbols import RHO, SKEW
 
 PROG = "python -m verify.activation"
-EXIT_DISAGREES = 1
+EXIT_NOT_CONFIRMED = 1
+_STATUS_TEXT = {
+    "holds": "holds: the simulation agrees with ζ within the stated tolerance",
+    "disagrees": "disagrees: the simulation is outside the stated tolerance",
+    "undefined": "undefined: ζ does not exist for this input",
+    "unverifiable": "unverifiable: ζ is reported, but a Monte-Carlo check of it is not meaningful",
+}
 
 
 def build_parser() -> Parser:
@@ -38,8 +41,8 @@ def build_parser() -> Parser:
         prog=PROG,
         description="Derive the gamma decay zeta(h) of an activation g (A'' = g'), evaluate it, "
         "and check it against a Monte-Carlo simulation of batch normalization. "
-        "Exit status: 0 the check holds, 1 theory and simulation disagree or zeta diverges for this input, "
-        "2 bad input.",
+        "Exit status: 0 the check holds; 1 theory and simulation disagree, zeta diverges for this input "
+        "(undefined) or its Monte-Carlo check is not meaningful (unverifiable); 2 bad input.",
         epilog=f"EXPR is one of {', '.join(NAMED)}, or a formula. {describe_grammar()} "
         "Put '--' before a formula that starts with '-'.",
         hint="a formula starting with '-' goes after '--'; see --help",
@@ -67,100 +70,106 @@ def activation_of(text: str) -> str | sp.Expr:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.gamma <= 0:
+        raise ValueError(f"--gamma must be > 0, got {args.gamma:g}")
     activation = activation_of(args.expr)
     from verify.zeta_check import activation_check  # noqa: PLC0415 - heavy; only after the input is valid
 
-    try:
-        result, check = activation_check(
-            activation, args.M, gamma=args.gamma, beta=args.beta, input=args.input, samples=args.samples,
-            seed=args.seed,
-        )
-    except DivergentExpectation as exc:  # the theory's limit, not bad input: say so, report what is known
-        report = _divergent_report(args, activation, str(exc))
-        print(json.dumps(report, allow_nan=False) if args.json else _text(report))
-        return EXIT_DISAGREES
-    report = _report(args, result, check)
-    print(json.dumps(report, allow_nan=False) if args.json else _text(report))
-    return 0 if check.holds else EXIT_DISAGREES
+    outcome = activation_check(activation, args.M, gamma=args.gamma, beta=args.beta, input=args.input,
+                               samples=args.samples, seed=args.seed)
+    report = _report(args, outcome)
+    print(json.dumps(report, allow_nan=False) if args.json else _text(report, outcome))
+    return 0 if outcome.status == "holds" else EXIT_NOT_CONFIRMED
 
 
-def _divergent_report(args: argparse.Namespace, activation: str | sp.Expr, reason: str) -> dict[str, Any]:
-    from theory import activation_expression, curvature  # noqa: PLC0415
-
-    g = activation_expression(activation)
-    keys = ("closed_form", "F_gamma", "mu_d2A", "sigma_term", "mu_term", "skew_term", "zeta")
-    return {
-        "activation": sp.sstr(g), "derivative": sp.sstr(curvature(g)), "latex": "", "rho": None,
-        **dict.fromkeys(keys), "method": "none",
-        "mc": {"value": None, "stderr": None, "z": None, "samples": 0, "theory": None, "tolerance": None},
-        "warnings": [reason], "status": "undefined",
-        "parameters": {"M": args.M, "gamma": args.gamma, "beta": args.beta, "input": args.input, "seed": args.seed},
-    }
-
-
-def _short(value: Any) -> Any:
-    """A float with 6 significant digits for reading, None as n/a, anything else as is."""
+def _number(value: float | None) -> float | None:
+    """A JSON-safe float: None for None, inf and nan."""
     if value is None:
-        return "n/a"
-    return f"{value:.6g}" if isinstance(value, float) else value
-
-
-def _number(value: float) -> float | None:
-    """A JSON-safe float: None for inf and nan."""
+        return None
     value = float(value)
     return value if math.isfinite(value) else None
 
 
-def _report(args: argparse.Namespace, result: ZetaResult, check: Check) -> dict[str, Any]:
+def _mc(check) -> dict[str, Any]:
+    if check is None:
+        return dict.fromkeys(("value", "stderr", "z", "samples", "theory", "tolerance"))
+    return {"value": _number(check.simulated), "stderr": _number(check.stderr), "z": _number(check.z),
+            "samples": int(check.samples), "theory": _number(check.theory), "tolerance": _number(check.tolerance)}
+
+
+def _report(args: argparse.Namespace, outcome) -> dict[str, Any]:
+    r = outcome.result
+    theory = {key: None for key in ("F_gamma", "mu_d2A", "rho", "sigma_term", "mu_term", "skew_term", "zeta")}
+    if r is not None:
+        theory = {"F_gamma": _number(r.F_gamma), "mu_d2A": _number(r.mu_d2A), "rho": _number(r.rho),
+                  "sigma_term": _number(r.sigma_term), "mu_term": _number(r.mu_term),
+                  "skew_term": _number(r.skew_term), "zeta": _number(r.value)}
     return {
-        "activation": sp.sstr(result.activation),
-        "derivative": sp.sstr(result.d2A),
-        "closed_form": None if result.expression is None else sp.sstr(result.expression),
-        "latex": result.latex,
-        "F_gamma": _number(result.F_gamma),
-        "mu_d2A": _number(result.mu_d2A),
-        "rho": _number(result.rho),
-        "sigma_term": _number(result.sigma_term),
-        "mu_term": _number(result.mu_term),
-        "skew_term": _number(result.skew_term),
-        "zeta": _number(result.value),
-        "method": result.method,
-        "mc": {
-            "value": _number(check.simulated),
-            "stderr": _number(check.stderr),
-            "z": _number(check.z),
-            "samples": int(check.samples),
-            "theory": _number(check.theory),
-            "tolerance": _number(check.tolerance),
-        },
-        "warnings": list(result.warnings),
+        "activation": sp.sstr(outcome.activation),
+        "derivative": sp.sstr(outcome.d2A),
+        "closed_form": None if r is None or r.expression is None else sp.sstr(r.expression),
+        "latex": "" if r is None else r.latex,
+        **theory,
+        "method": "none" if r is None else r.method,
+        "deltas": [] if r is None else [list(d) for d in r.deltas],
+        "mc": _mc(outcome.check),
+        "warnings": [] if r is None else list(r.warnings),
+        "reason": outcome.reason,
         "parameters": {"M": args.M, "gamma": args.gamma, "beta": args.beta, "input": args.input, "seed": args.seed},
-        "status": "holds" if check.holds else "disagrees",
+        "status": outcome.status,
     }
 
 
-def _text(report: dict[str, Any]) -> str:
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_NAMES = {"pi": "π", "gamma": "γ", "beta": "β", "rho": "ρ", "DiracDelta": "δ", "sqrt": "√"}
+
+
+def unicode_formula(expr: sp.Expr) -> str:
+    """One line of readable Unicode from SymPy's str printer: ``3/(8·M)``, ``x²``, ``√(2)``, ``π``."""
+    text = sp.sstr(expr.subs({RHO: sp.Symbol("ρ"), SKEW: sp.Symbol("s")}))
+    text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    text = text.replace("**", "^").replace("*", "·")
+    text = text.replace(r"F_{\gamma}", "F_γ").replace(r"\mu_{d^2A}", "μ_A''").replace(
+        r"\mathbb{E}[A''(\bar h)\bar n]", "E[A''(h̄)n̄]")
+    for word, symbol in _NAMES.items():
+        text = re.sub(rf"\b{word}\b", symbol, text)
+    return text
+
+
+def _short(value: Any) -> str:
+    """A float with 6 significant digits for reading, None as n/a."""
+    if value is None:
+        return "n/a"
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _text(report: dict[str, Any], outcome) -> str:
+    r = outcome.result
     mc = {key: _short(value) for key, value in report["mc"].items()}
-    closed = report["closed_form"] or "(no closed form found; evaluated by quadrature)"
-    report = {key: _short(value) for key, value in report.items()}
-    lines = [
-        f"activation      g(x) = {report['activation']}",
-        f"curvature       A''(x) = g'(x) = {report['derivative']}",
-        f"zeta(h)         = {closed}",
-        f"LaTeX           {report['latex']}",
-        f"F_gamma         = {report['F_gamma']}",
-        f"mu_d2A          = {report['mu_d2A']}",
-        f"rho             = {report['rho']}",
-        f"sigma_B term    = {report['sigma_term']}",
-        f"mu_B term       = {report['mu_term']}",
-        f"skewness term   = {report['skew_term']}",
-        f"zeta            = {report['zeta']}   ({report['method']})",
-        f"Monte-Carlo     = {mc['value']} +- {mc['stderr']}   ({mc['samples']} samples)",
-        f"compared with   zeta + zeta_2 = {mc['theory']} (the derived M^-2 term added): z = {mc['z']}, "
-        f"tolerance {mc['tolerance']} = 4.5 SE + 2|zeta_3|",
-        *(f"limit           {warning}" for warning in report["warnings"]),
-        f"verdict         {report['status']}",
-    ]
+    lines = [f"activation      g(x) = {unicode_formula(outcome.activation)}",
+             f"curvature       A''(x) = g'(x) = {unicode_formula(outcome.d2A)}"]
+    if r is not None:
+        general = sum(zeta_formula(r.bias).values()).subs({RHO: r.rho, SKEW: r.skew})
+        lines += [
+            f"ζ(h)            = {unicode_formula(r.expression if r.expression is not None else general)}"
+            + ("" if r.expression is not None else "   (no closed form: moments by quadrature)"),
+            *(f"Dirac term      {w:.6g}·δ(x - {b:.6g})  (g jumps by {w:.6g} at x = {b:.6g})" for b, w in r.deltas),
+            f"F_γ             = {_short(report['F_gamma'])}",
+            f"μ_A''           = {_short(report['mu_d2A'])}",
+            f"ρ               = {_short(report['rho'])}",
+            f"σ_B term        = {_short(report['sigma_term'])}",
+            f"μ_B term        = {_short(report['mu_term'])}",
+            f"skewness term   = {_short(report['skew_term'])}",
+            f"ζ               = {_short(report['zeta'])}   ({report['method']})",
+        ]
+    if outcome.check is not None:
+        lines += [f"Monte-Carlo     = {mc['value']} ± {mc['stderr']}   ({mc['samples']} samples)",
+                  f"compared with   ζ + ζ₂ = {mc['theory']} (the derived M⁻² term added): z = {mc['z']}, "
+                  f"tolerance {mc['tolerance']} = 4.5 SE + bias bound"]
+    lines += [f"limit           {w}" for w in report["warnings"]]
+    if outcome.reason:
+        lines.append(f"reason          {outcome.reason}")
+    lines.append(f"verdict         {_STATUS_TEXT[outcome.status]}")
     return "\n".join(lines)
 
 

@@ -1,23 +1,27 @@
-"""What one run of the verifier is: its size (quick/default/full), backend, dtype and seed."""
+"""What one run of the verifier is: its size (quick/default/full), backend, dtype, seed and
+where its resumable results live.  Resolved once by the entry point (``verify.all``)."""
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
+from sim import DTYPES, keyed_seed
+
 Mode = Literal["quick", "default", "full"]
 MODES: tuple[str, ...] = ("quick", "default", "full")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class RunContext:
-    """Settings shared by every check of a run.
+    """Settings shared by every check of a run (picklable: executors ship it to workers).
 
-    ``seed_sequence(name)`` gives each check its own stream, keyed by the check's name, so a
-    check's numbers do not change when other checks are added or removed.
+    ``seed_sequence(name)`` gives each simulation its own stream, keyed by its name, so its
+    numbers do not change when other checks are added or removed.  ``backend`` is already
+    resolved (``"numpy"`` or ``"cupy"``, never ``"auto"``).
     """
 
     mode: Mode = "quick"
@@ -30,14 +34,16 @@ class RunContext:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if self.dtype not in ("float64", "float32"):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
+        if self.backend not in ("numpy", "cupy"):
+            raise ValueError(f"backend must be resolved to 'numpy' or 'cupy', got {self.backend!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
-        return np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),))
+        return keyed_seed(self.seed, name)
 
-    def pick(self, quick, default, full):
-        """The value for this run's mode."""
-        return {"quick": quick, "default": default, "full": full}[self.mode]
+    def pick(self, sizes: dict[str, T]) -> T:
+        """This run's entry of ``sizes`` (a size for each mode)."""
+        return sizes[self.mode]

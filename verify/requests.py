@@ -1,0 +1,157 @@
+"""The simulations the verifier's ladders ask for, as typed requests, and the runner that runs
+each distinct one once.
+
+A request is a frozen (hashable, picklable) dataclass that says everything about one simulation
+(``run(ctx)``, one task) or one set of them (``on_executor = True``: ``run(ctx, executor)`` sends
+its own tasks to the executor, e.g. a sweep or the CNN study) except the run's settings
+(:class:`verify.context.RunContext`: backend, dtype, root seed).  Ladders declare what they need;
+:func:`run_requests` merges requests for the same Monte-Carlo stream (the union of their GLM
+heads), runs every distinct single-task request on the executor, runs each sweep on the executor
+with its own resumable store, and hands every ladder its results keyed by the very requests it
+made.  Nothing depends on the executor or on the order tasks finish in: each
+simulation draws from the stream its request names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from sim import GLM, BNConfig, Executor, GridPoint, simulate_batch_noise, simulate_pn_wn, sweep_grid
+
+from .context import RunContext
+
+#: the order in which a merged stream draws its GLMs' labels (each GLM's labels come from the
+#: chunk's generator in turn): fixed here, so no ladder's request changes another's numbers
+GLM_ORDER: tuple[str, ...] = ("identity", "squared_loss", "relu", "softplus", "sigmoid", "tanh")
+
+
+@dataclass(frozen=True)
+class BatchNoiseRequest:
+    """One Monte-Carlo stream of real BN (:func:`sim.simulate_batch_noise`) with its GLM heads."""
+
+    input: str
+    M: int
+    samples: int
+    gamma: float = 1.0
+    beta: float = 0.0
+    bias: bool = True
+    glms: tuple[tuple[str, GLM], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The stream's name: its seed is keyed by it, and it labels its checks."""
+        extra = "" if (self.gamma, self.beta) == (1.0, 0.0) else f",gamma={self.gamma},beta={self.beta}"
+        return f"{self.input},M={self.M}{extra}{'' if self.bias else ',no-bias'}"
+
+    def stream(self) -> BatchNoiseRequest:
+        """The same stream without heads: requests with equal streams are merged."""
+        return replace(self, glms=())
+
+    def run(self, ctx: RunContext) -> Any:
+        return simulate_batch_noise(
+            self.M, input=self.input, glms=dict(self.glms), gamma=self.gamma, beta=self.beta, bias=self.bias,
+            samples=self.samples, seed=ctx.seed_sequence(self.key), backend=ctx.backend, dtype=ctx.dtype,
+            chunk_samples=2**20, progress=None)
+
+
+@dataclass(frozen=True)
+class PNWNRequest:
+    """PN against WN on Gaussian inputs with covariance ``a I`` (:func:`sim.simulate_pn_wn`)."""
+
+    a: float
+    gamma: float
+    beta: float
+    scales: tuple[float, ...]
+    samples: int = 200_000
+
+    def stream(self) -> PNWNRequest:
+        return self
+
+    def run(self, ctx: RunContext) -> Any:
+        return simulate_pn_wn(self.a, self.gamma, self.beta, self.scales, samples=self.samples,
+                              seed=ctx.seed_sequence("pn-wn"))
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """A teacher–student sweep (:func:`sim.sweep_grid`) over ``alphas`` at one ``N`` and batch
+    sizes ``Ms`` (BN); the linear solvers always run in float64 (their checks are exact)."""
+
+    kind: Literal["linear", "bn"]
+    N: int
+    alphas: tuple[float, ...]
+    datasets: int
+    teachers: int
+    delta: float
+    zetas: tuple[float, ...] | None = None
+    config: BNConfig | None = None
+    Ms: tuple[int, ...] | None = None
+    gd: bool = False
+    wn: bool = False
+    seed_name: str = "part2.teacher_student"
+    on_executor = True  #: runs its own tasks on the executor (see run_requests)
+
+    def directory(self, ctx: RunContext) -> Path | None:
+        """Where its finished tasks are kept: named by a digest of the request, so a rerun of the
+        same request resumes and a different one never mixes with it."""
+        if ctx.results_dir is None:
+            return None
+        return Path(ctx.results_dir) / f"{self.kind}-{hashlib.sha1(repr(self).encode()).hexdigest()[:12]}"
+
+    def run(self, ctx: RunContext, executor: Executor) -> dict[GridPoint, dict]:
+        return sweep_grid(
+            self.kind, [self.N], self.alphas, Ms=self.Ms, seed=ctx.seed_sequence(self.seed_name),
+            datasets=self.datasets, teachers=self.teachers, delta=self.delta, zetas=self.zetas, config=self.config,
+            gd=self.gd, wn=self.wn, backend=ctx.backend, dtype="float64" if self.kind == "linear" else ctx.dtype,
+            directory=self.directory(ctx), executor=executor, progress=None)
+
+
+Request = BatchNoiseRequest | PNWNRequest | SweepRequest
+
+
+def _glm_rank(name: str) -> tuple[int, str]:
+    return (GLM_ORDER.index(name), "") if name in GLM_ORDER else (len(GLM_ORDER), name)
+
+
+def _merge(requests: list[BatchNoiseRequest | PNWNRequest]) -> dict[Any, Any]:
+    """Each request -> the run that serves it: one per stream, with the union of its GLM heads."""
+    heads: dict[Any, dict[str, GLM]] = {}
+    for r in requests:
+        union = heads.setdefault(r.stream(), {})
+        for name, glm in getattr(r, "glms", ()):
+            if union.setdefault(name, glm) != glm:
+                raise ValueError(f"two requests of stream {r.stream()} give GLM {name!r} different heads")
+    runs = {stream: replace(stream, glms=tuple(sorted(h.items(), key=lambda kv: _glm_rank(kv[0]))))
+            if isinstance(stream, BatchNoiseRequest) else stream for stream, h in heads.items()}
+    return {r: runs[r.stream()] for r in requests}
+
+
+def _run_one(ctx: RunContext, request: BatchNoiseRequest | PNWNRequest) -> Any:
+    """One task on a worker (module-level, so executors can ship it)."""
+    return request.run(ctx)
+
+
+def run_requests(requests: Iterable[Request], ctx: RunContext, executor: Executor) -> dict[Request, Any]:
+    """Every request's result; each distinct simulation runs once (see the module docstring)."""
+    requests = list(dict.fromkeys(requests))
+    single = [r for r in requests if not getattr(r, "on_executor", False)]
+    serving = _merge(single)
+    runs = list(dict.fromkeys(serving.values()))
+    done = dict(executor.map_unordered(partial(_run_one, ctx), runs))
+    out: dict[Request, Any] = {r: done[serving[r]] for r in single}
+    for r in requests:
+        if getattr(r, "on_executor", False):  # a sweep or a study: its own tasks on the executor
+            out[r] = r.run(ctx, executor)
+    return out
+
+
+def by_alpha(grid: dict[GridPoint, dict]) -> dict[float, dict]:
+    """A one-N, one-M sweep keyed by alpha."""
+    if len({(p.N, p.M) for p in grid}) != 1:
+        raise ValueError("by_alpha needs a sweep at one N and one batch size")
+    return {p.alpha: arrays for p, arrays in grid.items()}

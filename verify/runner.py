@@ -1,0 +1,59 @@
+"""Run the verifier's ladders: collect the simulations every selected ladder asks for, run each
+distinct one once on the executor, and hand every ladder its results."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim import Executor
+
+from ._ladder import Ladder, LadderResult
+from .context import RunContext
+from .requests import run_requests
+
+#: every ladder, one module of verify/ each, in the order of the seed
+LADDERS: tuple[str, ...] = ("batch_statistics", "normalization_error", "gamma_decay", "pn_wn", "teacher_student",
+                            "bn_student")
+#: ladders a run includes only when asked (they need an extra, e.g. PyTorch for the CNN study)
+OPTIONAL: tuple[str, ...] = ("cnn",)
+
+
+def ladder(name: str) -> Ladder:
+    """The ladder of ``verify/<name>.py``; ValueError for an unknown name."""
+    if name not in LADDERS + OPTIONAL:
+        raise ValueError(f"unknown ladder {name!r}: choose from {', '.join(LADDERS + OPTIONAL)}")
+    return importlib.import_module(f"verify.{name}").LADDER
+
+
+@dataclass
+class Run:
+    """Every selected ladder's result, in order, and where the time went."""
+
+    results: dict[str, LadderResult] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def checks(self) -> list:
+        return [c for r in self.results.values() for c in r.checks]
+
+    @property
+    def claims(self) -> list:
+        return [c for r in self.results.values() for c in r.claims]
+
+
+def run(ctx: RunContext, names: Sequence[str] = LADDERS, *, executor: Executor | None = None,
+        figures: Path | None = None) -> Run:
+    """Run the ladders ``names``; figures are drawn into ``figures`` when it is given."""
+    ladders = [ladder(n) for n in names]
+    out, start = Run(), time.perf_counter()
+    results = run_requests([r for lad in ladders for r in lad.needs(ctx)], ctx, executor or Executor())
+    out.seconds["simulations"] = time.perf_counter() - start
+    for lad in ladders:
+        t = time.perf_counter()
+        out.results[lad.name] = lad.evaluate(ctx, results, figures)
+        out.seconds[lad.name] = time.perf_counter() - t
+    return out
