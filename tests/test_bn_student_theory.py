@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 
 import theory
 from theory import bn_student as bs
+from theory import notation
 from theory import teacher_student as ts
 from theory._bn_hajek import hajek_weight, relative_weight_spread
 from theory.batch_statistics import mean_sigma_B_gaussian, mean_sigma_B_series
+from theory.latex import FORMULA_SOURCES
 from theory.symbols import GAMMA, SIGMA_P, M, U
 
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=30)
@@ -212,5 +214,13 @@ def test_bad_input_names_the_argument(call, name):
 def test_formulas_render():
     items = theory.bn_student_formulas()
     assert len(items) >= 15
+    labels = [f.label for f in items]
+    assert len(set(labels)) == len(labels) and all(label.startswith(("bn-", "pn-")) for label in labels)
+    assert "theory.bn_student" in FORMULA_SOURCES
+    by_label = {f.label: f for f in items}
+    for label in ("bn-student-error-above", "pn-student-error-above", "bn-student-direction-term"):
+        assert by_label[label].region == {"alpha": (1.05, 5.0)}
+    for label in ("bn-student-error-below", "pn-student-error-below", "bn-student-error-below-init"):
+        assert by_label[label].region["alpha"] == (0.05, 0.95)
     for f in items:
-        assert f.latex() and f.assumptions
+        assert f.latex() and f.assumptions and not notation.missing(f.printed)

@@ -101,6 +101,8 @@ def test_every_printed_formula_round_trips(formulas):
     ("wn-error", r"\zeta^{2}", r"\zeta^{3}"),  # a wrong power
     ("var-sigma2-b-biased", r"\left(M - 1\right) \left(2 M", r"\left(M + 1\right) \left(2 M"),  # a sign
     ("mp-stieltjes", r"2 \zeta", r"2"),  # a typo in a definition, caught where G is used too
+    ("bn-student-error-below", r"- 2 \sqrt{\alpha} c_{M}", r"- 3 \sqrt{\alpha} c_{M}"),  # BN student, in alpha < 1
+    ("bn-student-direction-term", r"{4 \alpha^{3/2}", r"{2 \alpha^{3/2}"),  # a split display's 2nd line, alpha > 1
 ])
 def test_planted_typo_fails_the_round_trip(formulas, label, old, new):
     by_label = {f.label: f for f in formulas}
@@ -121,10 +123,11 @@ def test_compact_forms_equal_the_derivations(formulas):
 
 
 def test_registration_and_labels(formulas):
-    assert FORMULA_SOURCES[:2] == ("theory._part1_formulas", "theory.teacher_student")
+    assert FORMULA_SOURCES == ("theory._part1_formulas", "theory.teacher_student", "theory.bn_student")
     labels = [f.label for f in formulas]
     assert len(labels) == len(set(labels))
-    assert {"zeta-gaussian-identity", "wn-error", "mp-stieltjes", "ridge-correction-below"} <= set(labels)
+    assert {"zeta-gaussian-identity", "wn-error", "mp-stieltjes", "ridge-correction-below", "bn-student-error-above",
+            "bn-student-error-below", "pn-student-error-above", "bn-chi-factor"} <= set(labels)
     with pytest.raises(ValueError, match="label"):
         replace(formulas[0], label="Bad Label")
 

@@ -48,6 +48,7 @@ import numpy as np
 import sympy as sp
 
 from . import _marchenko_pastur as mp
+from . import notation
 from ._bn_hajek import hajek_weight, relative_weight_spread
 from ._formula import Formula
 from .batch_statistics import mean_sigma_B_gaussian
@@ -428,8 +429,10 @@ def bn_student_overlap(alpha_value, M_value, delta_value, *, init_fraction=0.0, 
 def bn_student_error(alpha_value, M_value, delta_value, *, init_fraction=0.0, direction_term: bool = True):
     r"""Test error of the converged BN student, :math:`N\to\infty`, population statistics at test
     (:math:`\sigma_P=\|w\|`, :math:`\mu_P=0`); from :math:`w_0\to0` unless ``init_fraction`` :math:`f>0`
-    (:math:`\alpha<1`).  :math:`\alpha<1`: :math:`c_M^2(1+\delta^2)-2c_M\sqrt{(1+\delta^2)(1-f)\alpha(1-\alpha)/(1-\alpha+\delta^2)}+1`
-    (exact under A1); :math:`\alpha>1`: :math:`c_M^2(1+\delta^2/\alpha)-2c_M\sqrt{(1+\delta^2/\alpha)(\alpha-1)/(\alpha-1+\delta^2)}+1`
+    (:math:`\alpha<1`).  :math:`\alpha<1`:
+    :math:`c_M^2(1+\delta^2)-2c_M\sqrt{(1+\delta^2)(1-f)\alpha(1-\alpha)/(1-\alpha+\delta^2)}+1`
+    (exact under A1); :math:`\alpha>1`:
+    :math:`c_M^2(1+\delta^2/\alpha)-2c_M\sqrt{(1+\delta^2/\alpha)(\alpha-1)/(\alpha-1+\delta^2)}+1`
     plus the :math:`O(M^{-2})` direction term (remainder :math:`O(M^{-3})`); :math:`\alpha=1`: the common
     limit :math:`1+c_M^2(1+\delta^2)` (:math:`(1-c_M)^2` at :math:`\delta=0`)."""
     a, d2, c, u = _inputs(alpha_value, M_value, delta_value)
@@ -486,8 +489,37 @@ def effective_ridge_zeta(alpha_value, M_value, delta_value, *, branch: str = "we
 
 
 # ----------------------------------------------------------------------------- LaTeX export
+#: the printed symbols the BN student introduces (the rest are in :mod:`theory.notation`'s table)
+for _row in (
+    ("c_M", "c_{M}", "c_M", r"the chi factor $\mathbb{E}\sigma_{\mathcal{B}}/\sigma_{\mathcal{P}}$ of the BN student "
+     r"($\sigma_{\mathcal{B}}$ with $1/M$), a parameter of its closed forms"),
+    ("C_B", r"C_{\mathcal{B}}", "C_B",
+     r"$\mathrm{cov}_{\mathcal{B}}(h,y)/\sigma_{\mathcal{B}}(h)$, the batch correlation"),
+    (r"\overline{y^2}", r"\overline{y^2}", "⟨y²⟩", r"mean of $y^2$ over the batch (or the training set)"),
+    ("F", "F", "F", r"$\mathbb{E}_{\mathcal{B}}C_{\mathcal{B}}(w)$, the expected batch correlation"),
+    ("sigma_B", r"\sigma_{\mathcal{B}}", "σ_B", r"standard deviation of $h$ over the batch ($1/M$)"),
+    (r"\mathrm{cov}_B(h,e)", r"\mathrm{cov}_{\mathcal{B}}(h,e)", "cov_B(h,e)",
+     r"batch covariance of $h$ and the training-set residual $e$"),
+    ("z", "z", "z", r"standardized pre-activation of one sample of the batch"),
+    ("f", "f", "f",
+     r"$\lVert(I-\Pi)w_0\rVert^2/\lVert w_\infty\rVert^2$, the conserved share of the norm ($\alpha<1$)"),
+    (r"\mathbb{E}[m\,b_1]", r"\mathbb{E}[m\,b_1]", "E[m·b₁]",
+     r"label mean $m(\bar n)$ against the conditional bias $b_1(\bar n)$"),
+    (r"\kappa_y", r"\kappa_{y}", "κ_y", r"slope of linear labels, $m(\bar n)=\kappa_y\bar n$"),
+):
+    notation.register(*_row)
+
+_BELOW, _ABOVE = {"alpha": (0.05, 0.95)}, {"alpha": (1.05, 5.0)}  #: the branches' regions (as teacher_student)
+
+
+def _tidy_roots(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each square root's radicand over one denominator (the same function)."""
+    return expr.replace(lambda e: e.is_Pow and e.exp == sp.S.Half, lambda e: sp.sqrt(sp.factor(e.base)))
+
+
 def formulas() -> list[Formula]:
-    """Every derived formula of the BN student, for the LaTeX export."""
+    """Every derived formula of the BN student, for the LaTeX export (registered in
+    :data:`theory.latex.FORMULA_SOURCES`)."""
     below, above = bn_error_expr()
     pn_below, pn_above = pn_error_expr()
     lo, _, clean = alpha_one_limit()
@@ -495,42 +527,64 @@ def formulas() -> list[Formula]:
     corr = direction_correction()
     p1 = part1_difference()
     _, eps_z, spread = relative_weight_spread()
-    ts = (r"teacher $y=w^{*T}x+\varepsilon$, $x\sim\mathcal N(0,I_N)$, $w^*\sim\mathcal N(0,I/N)$, "
-          r"$\varepsilon\sim\mathcal N(0,\delta^2)$, $P=\alpha N$; $\sigma_B$ with $1/M$, $\beta=0$")
+    ts = (r"teacher $y=w^{*\top}x+\varepsilon$, $x\sim\mathcal{N}(0,I_N)$, $w^*\sim\mathcal{N}(0,I/N)$, "
+          r"$\varepsilon\sim\mathcal{N}(0,\delta^2)$, $P=\alpha N$; $\sigma_{\mathcal{B}}$ with $1/M$, $\beta=0$")
     a1 = r"; A1: batches i.i.d.\ from the training set's empirical law, $(h,e)$ independent Gaussians"
-    test = r"; test with $\sigma_P=\|w\|$, $\mu_P=0$; $N\to\infty$"
+    test = r"; test with $\sigma_{\mathcal{P}}=\lVert w\rVert$, $\mu_{\mathcal{P}}=0$; $N\to\infty$"
+    overlap = r"\frac{w^{\top}w^*}{\lVert w\rVert}"
+    pn = r"$M\to\infty$ of the BN error"
     return [
-        Formula("BN batch loss, exact", "2.3", r"\frac1M\sum_B(\gamma\hat n-y)^2", batch_loss(),
-                r"$\sum_B\hat n=0$, $\sum_B\hat n^2=M$; $C_B=\mathrm{cov}_B(h,y)/\sigma_B(h)$"),
-        Formula("Stationary gamma of the expected batch loss", "2.3", r"\gamma^*", stationary_gamma()[0],
-                r"$F(w)=\mathbb E_BC_B(w)$ over random batches of the training set; profile $\overline{y^2}-F^2$"),
-        Formula("Batch correlation, decomposed", "2.3", r"C_B", correlation_decomposition(),
-                r"$y=ah+b+e$, training-set regression of $y$ on $h$"),
-        Formula("Chi factor", "1.3, 2.3", r"c_M=\mathbb E\sigma_B/\sigma_P", chi_factor(), "Gaussian h; exact"),
-        Formula("Chi factor, large M", "1.3, 2.3", r"c_M", chi_factor_series(2), r"$u=1/M$; Stirling series"),
-        Formula("Converged gamma, alpha > 1", "2.3", r"\gamma_{bn}(\alpha>1)", lead["gamma_above"], ts + a1),
-        Formula("Converged gamma, alpha < 1", "2.3", r"\gamma_{bn}(\alpha<1)", lead["gamma_below"], ts + a1),
-        Formula("Overlap with the teacher, alpha > 1", "2.3", r"u^Tw^*", lead["overlap_above"], ts + "; least-squares direction"),
-        Formula("Overlap with the teacher, alpha < 1", "2.3", r"u^Tw^*", lead["overlap_below"],
-                ts + r"; min-norm interpolant, $w_0\to0$"),
-        Formula("Hajek weight of the BN gradient", "2.3", r"\kappa(z)", hajek_weight(1), r"A1; $u=1/M$, $O(u^2)$ dropped"),
-        Formula("Relative Hajek weight and its spread", "2.3", r"\varepsilon(z),\ \mathbb E\varepsilon^2",
-                sp.Tuple(eps_z, spread), "A1; leading order"),
-        Formula("Direction term of the BN error, alpha > 1", "2.3", r"\Delta\epsilon_{dir}", corr["error"],
-                ts + a1 + r"; A2: $e\odot\varepsilon(z)$ generic for the design; $O(u^3)$ dropped" + test),
-        Formula("BN test error, alpha > 1", "2.3", r"\epsilon^{bn}_{gen}(\alpha>1)", above, ts + a1 + "; A2" + test),
-        Formula("BN test error, alpha < 1", "2.3", r"\epsilon^{bn}_{gen}(\alpha<1)", below,
-                ts + a1 + r"; $w_0\to0$" + test),
-        Formula("BN test error, alpha < 1, conserved initial component", "2.3", r"\epsilon^{bn}_{gen}(\alpha<1,f)",
-                lead["error_below_init"], ts + a1 + r"; $f=\|(I-\Pi)w_0\|^2/\|w_\infty\|^2$" + test),
-        Formula("BN test error at alpha = 1", "2.3", r"\lim_{\alpha\to1}\epsilon^{bn}_{gen}", lo,
-                ts + r"; $\delta>0$, both sides; at $\delta=0$: " + f"${sp.latex(clean)}$"),
-        Formula("PN test error, alpha > 1", "2.3", r"\epsilon^{pn}_{gen}(\alpha>1)", pn_above, r"$M\to\infty$ of the BN error"),
-        Formula("PN test error, alpha < 1", "2.3", r"\epsilon^{pn}_{gen}(\alpha<1)", pn_below, r"$M\to\infty$ of the BN error"),
-        Formula("BN - PN loss difference in Part 1's language, O(1/M)", "1.3, 2.3",
-                r"\mathbb E\ell(\hat h)-\ell(\bar h)", p1["total"],
-                r"squared loss, Gaussian $h$, $m(\bar n)=\mathbb E[y\mid\bar n]$, $b_1$ the conditional bias; "
+        Formula("bn-batch-loss", "BN batch loss, exact", "2.3", r"\frac1M\sum_{\mathcal{B}}(\gamma\hat n-y)^2",
+                batch_loss(), r"$\sum_{\mathcal{B}}\hat n=0$, $\sum_{\mathcal{B}}\hat n^2=M$; "
+                r"$C_{\mathcal{B}}=\mathrm{cov}_{\mathcal{B}}(h,y)/\sigma_{\mathcal{B}}(h)$"),
+        Formula("bn-stationary-gamma", "Stationary scale of the expected batch loss", "2.3", r"\gamma^*",
+                stationary_gamma()[0], r"$F(w)=\mathbb{E}_{\mathcal{B}}C_{\mathcal{B}}(w)$ over random batches of "
+                r"the training set; profile $\overline{y^2}-F^2$"),
+        Formula("bn-batch-correlation", "Batch correlation, decomposed", "2.3", r"C_{\mathcal{B}}",
+                correlation_decomposition(), r"$y=ah+b+e$, training-set regression of $y$ on $h$ "
+                r"(here $a$ is its slope)"),
+        Formula("bn-chi-factor", "Chi factor", "2.3, 1.3",
+                r"c_M=\mathbb{E}\sigma_{\mathcal{B}}/\sigma_{\mathcal{P}}", chi_factor(), "Gaussian $h$; exact"),
+        Formula("bn-chi-factor-series", "Chi factor, large $M$", "2.3, 1.3", r"c_M", chi_factor_series(2),
+                r"$u=1/M$; Stirling series, $O(u^3)$ dropped"),
+        Formula("bn-student-gamma-above", r"Converged scale, $\alpha>1$", "2.3", r"\gamma_{\mathrm{bn}}",
+                lead["gamma_above"], ts + a1 + r"; $\alpha>1$", region=_ABOVE),
+        Formula("bn-student-gamma-below", r"Converged scale, $\alpha<1$", "2.3", r"\gamma_{\mathrm{bn}}",
+                lead["gamma_below"], ts + a1 + r"; $\alpha<1$", region=_BELOW),
+        Formula("bn-student-overlap-above", r"Overlap with the teacher, $\alpha>1$", "2.3", overlap,
+                lead["overlap_above"], ts + r"; $\alpha>1$; least-squares direction", region=_ABOVE),
+        Formula("bn-student-overlap-below", r"Overlap with the teacher, $\alpha<1$", "2.3", overlap,
+                lead["overlap_below"], ts + r"; $\alpha<1$; min-norm interpolant, $w_0\to0$", region=_BELOW),
+        Formula("bn-hajek-weight", r"H\'ajek weight of the BN gradient", "2.3", r"\kappa(z)", hajek_weight(1),
+                r"A1; $u=1/M$, $O(u^2)$ dropped"),
+        Formula("bn-hajek-relative-weight", r"Relative H\'ajek weight", "2.3", r"\varepsilon(z)", eps_z,
+                r"A1; $\varepsilon=\kappa/\mathbb{E}_z\kappa-1$; leading order"),
+        Formula("bn-hajek-weight-spread", r"Spread of the relative H\'ajek weight", "2.3",
+                r"\mathbb{E}_z\varepsilon^2", spread, r"A1; Gaussian $z$; leading order"),
+        Formula("bn-student-direction-term", r"Direction term of the BN error, $\alpha>1$", "2.3",
+                r"\Delta\epsilon_{\mathrm{dir}}", corr["error"],
+                ts + a1 + r"; $\alpha>1$; A2: $e\odot\varepsilon(z)$ generic for the design; $O(u^3)$ dropped"
+                + test, lines=2, region=_ABOVE),
+        Formula("bn-student-error-above", r"BN test error, $\alpha>1$", "2.3", r"\epsilon^{\mathrm{bn}}_{\mathrm{gen}}",
+                above, ts + a1 + r"; $\alpha>1$; A2" + test, lines=3, region=_ABOVE),
+        Formula("bn-student-error-below", r"BN test error, $\alpha<1$", "2.3", r"\epsilon^{\mathrm{bn}}_{\mathrm{gen}}",
+                below, ts + a1 + r"; $\alpha<1$; $w_0\to0$" + test, region=_BELOW),
+        Formula("bn-student-error-below-init", r"BN test error, $\alpha<1$, conserved initial component", "2.3",
+                r"\epsilon^{\mathrm{bn}}_{\mathrm{gen}}", lead["error_below_init"],
+                ts + a1 + r"; $\alpha<1$; $f=\lVert(I-\Pi)w_0\rVert^2/\lVert w_\infty\rVert^2$" + test,
+                region={**_BELOW, "f": (0.0, 1.0)}),
+        Formula("bn-student-error-alpha-one", r"BN test error at $\alpha=1$", "2.3",
+                r"\lim_{\alpha\to1}\epsilon^{\mathrm{bn}}_{\mathrm{gen}}", lo,
+                ts + r"; $\delta>0$, both sides; at $\delta=0$: " + f"${notation.latex(clean)}$"),
+        Formula("pn-student-error-above", r"PN test error, $\alpha>1$", "2.3", r"\epsilon^{\mathrm{pn}}_{\mathrm{gen}}",
+                pn_above, pn + r"; $\alpha>1$", display=_tidy_roots(pn_above), region=_ABOVE),
+        Formula("pn-student-error-below", r"PN test error, $\alpha<1$", "2.3", r"\epsilon^{\mathrm{pn}}_{\mathrm{gen}}",
+                pn_below, pn + r"; $\alpha<1$", region=_BELOW),
+        Formula("bn-pn-loss-difference", r"BN minus PN loss in Part 1's language, $O(1/M)$", "2.3, 1.3",
+                r"\mathbb{E}\ell(\hat h)-\ell(\bar h)", p1["total"],
+                r"squared loss, Gaussian $h$, $m(\bar n)=\mathbb{E}[y\mid\bar n]$, $b_1$ the conditional bias; "
                 r"$\zeta\gamma^2=\tfrac{3}{2M}\gamma^2$ cancels against the $\bar h$ part of the first-order term"),
-        Formula("The same for linear labels", "1.3, 2.3", r"\mathbb E\ell(\hat h)-\ell(\bar h)", p1["linear_labels"],
+        Formula("bn-pn-loss-difference-linear", "The same for linear labels", "2.3, 1.3",
+                r"\mathbb{E}\ell(\hat h)-\ell(\bar h)", p1["linear_labels"],
                 r"$m=\kappa_y\bar n$; equals $2\gamma\kappa_y(1-c_M)$ at $O(1/M)$"),
     ]

@@ -28,7 +28,7 @@ from ._formula import Formula
 from ._identity import expand_definitions, same_function
 
 #: modules whose ``formulas()`` the export prints, in this order (register a module here)
-FORMULA_SOURCES: tuple[str, ...] = ("theory._part1_formulas", "theory.teacher_student")
+FORMULA_SOURCES: tuple[str, ...] = ("theory._part1_formulas", "theory.teacher_student", "theory.bn_student")
 SNIPPET_MARKER = ".bnreg-snippets"
 
 
