@@ -78,12 +78,12 @@ class SweepOptions:
     backend: str = "numpy"
     dtype: str = "float64"
     progress: bool | None = None
-    predict: bool = True  #: BN: every replica carries its paired predictions
+    prediction_epochs: int = 0  #: BN: epochs of batches behind each replica's paired predictions (0: none)
 
     @classmethod
     def make(cls, kind: str, *, seed: SeedLike, datasets: int, teachers: int = 1, delta: float = 0.5, zetas=None,
              config: BNConfig | None = None, gd: bool = False, wn: bool = False, backend: str = "numpy",
-             dtype: str = "float64", progress: bool | None = None, predict: bool = True) -> SweepOptions:
+             dtype: str = "float64", progress: bool | None = None, predict: bool | int = True) -> SweepOptions:
         if kind not in ("linear", "bn"):
             raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")
         check_count("datasets", datasets, 1)
@@ -92,7 +92,7 @@ class SweepOptions:
             raise ValueError(f"delta must be finite and >= 0, got {delta!r}")
         return cls(kind, as_seed_sequence(seed), int(datasets), int(teachers), float(delta), _check_zetas(zetas),
                    config or BNConfig(), bool(gd), bool(wn), resolve_backend(backend), check_dtype(dtype), progress,
-                   bool(predict))
+                   _prediction_epochs(predict))
 
     def manifest(self) -> dict:
         """The JSON-serialisable settings a resumable sweep's store is keyed by."""
@@ -103,8 +103,8 @@ class SweepOptions:
             "bn": {k: v for k, v in self.config.to_dict().items() if k != "M"} if self.kind == "bn" else None,
             "gd": self.gd, "wn": self.wn,
         }
-        if self.kind == "bn" and self.predict:  # stores written without predictions keep their settings
-            settings["prediction"] = {"epochs": PREDICTION_EPOCHS, "checkpoints": list(CHECKPOINTS)}
+        if self.kind == "bn" and self.prediction_epochs:  # stores written without predictions keep their settings
+            settings["prediction"] = {"epochs": self.prediction_epochs, "checkpoints": list(CHECKPOINTS)}
         return settings
 
     def check_point(self, N: int, alpha: float, M: int | None = None) -> int:
@@ -114,6 +114,16 @@ class SweepOptions:
         if self.kind == "bn":
             replace(self.config, M=self.config.M if M is None else M).steps(P)
         return P
+
+
+def _prediction_epochs(predict: bool | int) -> int:
+    """``predict``: True (:data:`PREDICTION_EPOCHS` epochs of batches), False (no predictions) or a
+    number of epochs >= 1."""
+    if isinstance(predict, bool):
+        return PREDICTION_EPOCHS if predict else 0
+    if not isinstance(predict, int | np.integer) or predict < 1:
+        raise ValueError(f"predict must be True, False or a number of epochs >= 1, got {predict!r}")
+    return int(predict)
 
 
 def _data(N: int, P: int, dataset: int, options: SweepOptions):
@@ -187,10 +197,10 @@ def _bn_dataset(N: int, alpha: float, dataset: int, options: SweepOptions, M: in
         "checkpoints": np.asarray(checkpoints, dtype=float),
         "dataset": np.full(options.teachers, dataset),
     }
-    if options.predict:
+    if options.prediction_epochs:
         w0 = initial_weights(N, options.teachers, config, run_seed, get_xp(options.backend))
-        out.update(_paired(X, Y, W_star, config.M, w0, errors,
-                           keyed_seed(options.seed, "bn_prediction", N, P, dataset, config.M)))
+        seed = keyed_seed(options.seed, "bn_prediction", N, P, dataset, config.M)
+        out.update(_paired(X, Y, W_star, config.M, w0, errors, seed, options.prediction_epochs))
     return out
 
 
@@ -202,12 +212,13 @@ def _effective_rate(config: BNConfig, P: int, fraction: float, w_norm: np.ndarra
     return config.lr_w * config.schedule(step, total) / np.asarray(w_norm, dtype=float) ** 2
 
 
-def _paired(X, Y, W_star, M: int, w0, errors: list[dict], seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
+def _paired(X, Y, W_star, M: int, w0, errors: list[dict], seed: np.random.SeedSequence,
+            epochs: int) -> dict[str, np.ndarray]:
     """Each replica's paired predictions (stationary point and closed form, from its own data and
     the run's ``w_0``) and the paired differences BN - prediction at every checkpoint."""
     design = CentredDesign.from_inputs(X)
     norms = [e["w_norm"] for e in errors]
-    stat = stationary_prediction(X, Y, W_star, M, seed=seed, epochs=PREDICTION_EPOCHS, w0=w0, w_norm=norms[-1],
+    stat = stationary_prediction(X, Y, W_star, M, seed=seed, epochs=epochs, w0=w0, w_norm=norms[-1],
                                  design=design)
     # with P <= N + 1 the direction depends on the run's norm (the conserved part of w_0): one per checkpoint;
     # gamma does not (every interpolant has C_B = sigma_B(y))
@@ -216,9 +227,13 @@ def _paired(X, Y, W_star, M: int, w0, errors: list[dict], seed: np.random.SeedSe
     closed = closed * (len(errors) if len(closed) == 1 else 1)
     w2 = np.asarray(to_numpy((W_star * W_star).sum(axis=0)), dtype=float)
     g = stat["gamma"]
-    stat_eps = [g**2 - 2 * g * c["overlap"] + w2 for c in closed] if design.interpolating else [stat["eps"]] * len(errors)
+    if design.interpolating:
+        stat_eps = [g**2 - 2 * g * c["overlap"] + w2 for c in closed]
+    else:
+        stat_eps = [stat["eps"]] * len(errors)
     return {
-        "pred_eps": stat_eps[-1], "pred_gamma": g, "pred_overlap": stat["overlap"], "pred_iterations": stat["iterations"],
+        "pred_eps": stat_eps[-1], "pred_gamma": g, "pred_overlap": stat["overlap"],
+        "pred_iterations": stat["iterations"],
         "closed_eps": closed[-1]["eps"], "closed_gamma": closed[-1]["gamma"], "closed_overlap": closed[-1]["overlap"],
         "paired_eps": np.stack([e["population"] - p for e, p in zip(errors, stat_eps)]),
         # (gamma, w) and (-gamma, -w) are the same student: compare |gamma|
@@ -249,7 +264,7 @@ def linear_point(N: int, alpha: float, zetas=None, delta: float = 0.5, *, datase
 def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teachers: int = 1,
              seed: SeedLike, config: BNConfig = BNConfig(), backend: str = "numpy",
              dtype: str = "float64", checkpoints: tuple[float, ...] = CHECKPOINTS,
-             progress: bool | None = None, predict: bool = True) -> dict[str, np.ndarray]:
+             progress: bool | None = None, predict: bool | int = True) -> dict[str, np.ndarray]:
     """Solver (c): the BN student at ``P = round(alpha N)`` on ``datasets`` input matrices, the
     ``teachers`` of one matrix trained together (one read of each batch for all of them).
 
@@ -258,7 +273,8 @@ def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teacher
     ``trajectory`` (C, R) of the primary error at each checkpoint, ``gamma_trajectory`` (C, R) and
     ``eta_trajectory`` (C, R), the effective direction step ``lr_w s(t)/|w|^2`` there.
 
-    With ``predict`` (default) each replica also carries its paired predictions from its own data
+    With ``predict`` (default True: over :data:`PREDICTION_EPOCHS` epochs of batches; or a number
+    of epochs) each replica also carries its paired predictions from its own data
     (:mod:`sim._ts_bn_prediction`): ``pred_eps``, ``pred_gamma``, ``pred_overlap`` — the stationary
     point of the expected batch loss (``pred_iterations``: steps of its solver) —, ``closed_eps``,
     ``closed_gamma``, ``closed_overlap`` — the leading-order closed form —, and the paired
@@ -297,7 +313,7 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: Seed
                teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
                wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
                executor: Executor | None = None, progress: bool | None = None,
-               predict: bool = True) -> dict[GridPoint, dict[str, np.ndarray]]:
+               predict: bool | int = True) -> dict[GridPoint, dict[str, np.ndarray]]:
     """Every point of the grid ``Ns`` x ``Ms`` x ``alphas`` (``Ms``: batch sizes of the BN student,
     default ``config.M``; None for ``kind="linear"``), each with the arrays of :func:`linear_point`
     / :func:`bn_point`.
@@ -355,7 +371,7 @@ def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: SeedLike, data
           teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
           wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
           executor: Executor | None = None, progress: bool | None = None,
-          predict: bool = True) -> dict[float, dict[str, np.ndarray]]:
+          predict: bool | int = True) -> dict[float, dict[str, np.ndarray]]:
     """:func:`sweep_grid` at one ``N`` (and the BN student at ``config.M``), keyed by alpha."""
     grid = sweep_grid(kind, [N], alphas, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
                       config=config, gd=gd, wn=wn, backend=backend, dtype=dtype, directory=directory,

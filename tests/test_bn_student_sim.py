@@ -205,3 +205,9 @@ def test_inverse_decay_schedule():
         BNConfig(decay="linear")
     with pytest.raises(ValueError, match="tau"):
         BNConfig(tau=0.0)
+
+
+@pytest.mark.parametrize("predict", [0, -3, 2.5, "yes"])
+def test_bad_prediction_epochs_are_refused(predict):
+    with pytest.raises(ValueError, match="predict"):
+        sim.bn_point(64, 2.0, datasets=2, seed=0, predict=predict)

@@ -4,6 +4,7 @@ README's tables rendered from a report, and no tracked file touched."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -59,3 +60,14 @@ def test_splice_replaces_only_the_marked_blocks(tmp_path):
     report.write_text(json.dumps(_report()))
     readme.write_text(text)
     assert main([str(report), "--readme", str(readme)]) == 0 and readme.read_text() == new
+
+
+def test_readme_tables_and_figures_come_from_the_committed_full_run():
+    """README's generated blocks are those of ``figures/report_full.json``, and every figure README
+    shows is committed (redraw both with the command README gives)."""
+    report = json.loads((ROOT / "figures" / "report_full.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    assert splice(readme, blocks(report)) == readme, "run python -m verify.markdown figures/report_full.json --readme"
+    shown = re.findall(r"!\[[^\]]*\]\((figures/[^)]+)\)", readme)
+    assert shown and all((ROOT / f).is_file() for f in shown), shown
+    assert report["mode"] == "full" and report["passed"]

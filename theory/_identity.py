@@ -41,7 +41,9 @@ def same_function(a: sp.Expr, b: sp.Expr, region: Mapping[str, tuple[float, floa
     if diff.is_rational_function():
         return sp.cancel(sp.together(diff)) == 0
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-    symbols = sorted(diff.free_symbols, key=str)
+    # both sides: a symbol that cancels from the difference must still get a value, or a comparison of
+    # the two sides would hold a free symbol
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
     checked = 0
     for _ in range(10 * _POINTS):
         point = {s: _draw(s, (region or {}).get(s.name), rng) for s in symbols}

@@ -1,234 +1,399 @@
 r"""The BN student of the teacher–student model (seed §2.3): :math:`\gamma(w^\top x-\mu_B)/\sigma_B`
-trained by minibatch SGD (M = 32), tested with population statistics (:math:`\sigma_P=\lVert w\rVert`),
-against the seed's claim that it matches WN + gamma decay at :math:`\zeta=1/(2M)`; the figure of
-Part 2.
+trained by minibatch SGD, tested with population statistics (:math:`\sigma_P=\lVert w\rVert`), against
+its derivation (:mod:`theory.bn_student`): at convergence BN is PN with :math:`\gamma` shrunk by
+:math:`c_M=\mathbb E\sigma_B/\sigma_P`, plus an :math:`O(M^{-2})` direction term.
+
+Every replica carries paired predictions from its own data (:func:`sim.bn_point`): the exact
+stationary point of its expected batch loss and the leading-order closed form.  Two ladders of
+checks follow, each on paired differences (SE over input matrices, the teachers of one averaged):
+
+* **derivation** (no SGD): stationary point minus closed form against the derived direction term —
+  a 10 % error in the derived shrinkage :math:`1-c_M` fails it;
+* **training**: SGD minus the stationary point against 0, with SGD's measured stationary bias.
+
+The seed's claims are judged by the derivation; the checks are its evidence and can fail a run.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
+import math
+from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+import sympy as sp
 
-from sim import BNConfig, fit_effective_zeta
+from sim import BNConfig, paired_drift, paired_mean
+from theory import bn_chi_factor, bn_student_error, bn_student_gamma, effective_ridge_zeta
+from theory import bn_student as bs
 from theory import teacher_student as ts
+from theory.notation import text
 
-from ._ladder import Ladder, pyplot, save_figure
-from ._replicas import mean_se, replica_mean_se, units
-from .check import K_DEFAULT
-from .claim import Agreement, AllOf, Claim, Derived, InInterval, Number
+from ._ladder import Ladder
+from .check import Check, student_k
+from .claim import Claim, Derived, Number
 from .context import RunContext
-from .requests import SweepRequest, by_alpha
-from .teacher_student import DELTA, SECTION, SIZES, M, linear_request
+from .requests import SweepRequest
+from .teacher_student import DELTA, SECTION, M
 
 LADDER = Ladder("bn_student", "The BN student (§2.3)")
 
 
-def _config(ctx: RunContext) -> BNConfig:
-    size = ctx.pick(SIZES)
-    return BNConfig(M=M, epochs=size.epochs, min_steps=size.min_steps)
+@dataclass(frozen=True)
+class BNStudentSize:
+    """Replicas are ``datasets`` input matrices x ``teachers`` teachers each; SEs are over matrices."""
+
+    N: int
+    datasets: int
+    teachers: int
+    above: tuple[float, ...]  #: alpha > 1, checked (480 epochs)
+    slow: tuple[float, ...]  #: near alpha = 1: the slowest mode does not settle in the budget; drawn, drift reported
+    below: tuple[float, ...]  #: alpha < 1 from a small start (w_init 0.1), checked
+    w0: tuple[float, ...]  #: alpha < 1 from w_0 ~ N(0, I/N): the conserved component
+    sweep_N: int
+    sweep_alphas: tuple[float, ...]
+    sweep_Ms: tuple[int, ...]  #: with paired predictions
+    sweep_datasets: int
+    sweep_teachers: int
+    prediction_epochs: int = 200  #: batch epochs behind the stationary point (its bias: SOLVER_BIAS / epochs)
+    unpaired_Ms: tuple[int, ...] = ()  #: drawn without predictions (M = 4: the stationary solver is slow there)
 
 
-def bn_request(ctx: RunContext, *, half: bool = False, small_init: bool = False) -> SweepRequest:
-    """The BN sweep; ``half``: the same at half the epochs (the drift test); ``small_init``: w_init
-    0.1 at alpha 0.5 and 2."""
-    size, config = ctx.pick(SIZES), _config(ctx)
-    if half:
-        config = replace(config, epochs=size.epochs // 2, min_steps=size.min_steps // 2)
-    if small_init:
-        config = replace(config, w_init=0.1)
-    return SweepRequest("bn", size.N, (0.5, 2.0) if small_init else size.bn_alphas, size.bn_datasets,
-                        size.bn_teachers, DELTA, config=config)
+SIZES = {
+    "quick": BNStudentSize(256, 12, 1, (2.0, 4.0), (), (0.5,), (0.5,), 256, (2.0,), (16,), 12, 1, 100),
+    "default": BNStudentSize(512, 12, 4, (2.0, 3.0, 4.0), (0.75, 1.0, 1.5), (0.25, 0.5), (0.5,),
+                             256, (2.0, 4.0), (8, 16, 32, 64, 128), 8, 2, unpaired_Ms=(4,)),
+    # N = 4096 for every checked alpha; the batch-size sweep at N = 512 (N = 1024 does not fit the 25-minute budget
+    # of --full on two cores with the stationary solves), the stationary point over 100 batch epochs
+    "full": BNStudentSize(4096, 8, 2, (2.0, 3.0, 4.0), (), (0.25, 0.5), (0.5,),
+                          512, (2.0, 4.0), (8, 16, 32, 64, 128), 8, 2, 100, unpaired_Ms=(4,)),
+}
+EPOCHS, LONG_EPOCHS, MIN_STEPS = 480, 1000, 4000
+SMALL_INIT = 0.1  #: from w_init 1e-3 the first steps blow |w| up and freeze training (issue 11's trap)
+
+#: SGD's stationary bias (measured, issue-11 report §3b; N-independent, cosine schedule, 480 epochs
+#: above alpha = 1, 1000 below): |gamma_SGD - gamma_stationary| <= 3.6e-4 at every alpha; eps at
+#: alpha = 2 sits 1.3-1.7e-3 below the stationary point (N = 512, 1024, 4096), at 3: 3e-4, at 4: 4e-5,
+#: below 1: 3.6e-4.  The bounds round these up; they are the size of SGD's finite-step bias, not of the theory.
+SGD_GAMMA_BIAS = 5e-4
+SGD_EPS_BIAS = {2.0: 2.0e-3, 3.0: 5e-4, 4.0: 2e-4, "below": 5e-4}
+#: finite-N shift of the stationary gamma over the closed form on the same data (measured 0.40-0.45/N at
+#: alpha = 2, 0.2/N at alpha = 4, N = 512-4096; not derived): bound 0.6/N; below alpha = 1, where every
+#: batch is drawn without replacement from P samples, measured 0.75 gamma/P at N = 512: bound gamma/P.
+FINITE_N_GAMMA = 0.6
+#: the O(M^-3) remainder of the direction term (measured: 10-13 % at M = 32, up to 35 % at M = 8, 16;
+#: not resolved at M = 4, where the series in 1/M is not small: no derivation check there)
+REMAINDER = {8: 0.4, 16: 0.4, 32: 0.15, 64: 0.15, 128: 0.15}
+#: the stationary solver's finite number E of batch epochs adds ~4.7e-3/E to 1 - cos (measured, E = 100
+#: vs 400): about 1e-2/E in eps
+SOLVER_BIAS = 1e-2
+
+
+def _config(M_value: int, epochs: int = EPOCHS, w_init: float = 1.0) -> BNConfig:
+    return BNConfig(M=M_value, epochs=epochs, min_steps=MIN_STEPS, w_init=w_init)
+
+
+def _request(ctx: RunContext, group: str) -> SweepRequest:
+    s = ctx.pick(SIZES)
+    if group in ("sweep", "unpaired"):
+        paired = group == "sweep"
+        return SweepRequest("bn", s.sweep_N, s.sweep_alphas, s.sweep_datasets, s.sweep_teachers, DELTA,
+                            config=_config(M), Ms=s.sweep_Ms if paired else s.unpaired_Ms,
+                            predict=s.prediction_epochs if paired else False)
+    alphas, config = {"above": (s.above + s.slow, _config(M)), "below": (s.below, _config(M, LONG_EPOCHS, SMALL_INIT)),
+                      "w0": (s.w0, _config(M, LONG_EPOCHS))}[group]
+    return SweepRequest("bn", s.N, alphas, s.datasets, s.teachers, DELTA, config=config,
+                        predict=s.prediction_epochs)
+
+
+def _groups(ctx: RunContext) -> tuple[str, ...]:
+    return ("above", "below", "w0", "sweep") + (("unpaired",) if ctx.pick(SIZES).unpaired_Ms else ())
 
 
 @LADDER.requests
 def _requests(ctx: RunContext) -> list:
-    return [bn_request(ctx), bn_request(ctx, half=True), bn_request(ctx, small_init=True), linear_request(ctx)]
+    return [_request(ctx, g) for g in _groups(ctx)]
 
 
-def _sweeps(ctx: RunContext, sims) -> tuple[dict, dict, dict]:
-    return tuple(by_alpha(sims[bn_request(ctx, **kw)]) for kw in ({}, {"half": True}, {"small_init": True}))
+@dataclass(frozen=True)
+class Run:
+    """One simulated point: its group, N, M, alpha and the replica arrays of :func:`sim.bn_point`."""
+
+    group: str
+    N: int
+    M: int
+    alpha: float
+    arrays: dict
+
+    @property
+    def label(self) -> str:
+        start = {"below": ", w_init 0.1", "w0": ", w_0 ~ N(0, I/N)"}.get(self.group, "")
+        return f"N={self.N}.M={self.M}.alpha={self.alpha:g}{start}"
+
+    def paired(self, key: str) -> tuple[float, float, int]:
+        """Mean, SE and units of a per-replica array over input matrices."""
+        value = self.arrays[key]
+        return paired_mean(value[-1] if value.ndim == 2 else value, self.arrays["dataset"])
+
+    def mean(self, key: str) -> float:
+        return float(np.mean(self.arrays[key]))
 
 
-def converged(point: dict[str, np.ndarray], half: dict[str, np.ndarray]) -> bool:
-    """Training-length check: halving the epochs (same data, same SGD stream) moves the mean BN error
-    by less than one standard error of that mean over seeds, so the remaining drift is below noise."""
-    return abs(float(np.mean(point["bn"] - half["bn"]))) <= replica_mean_se(point, "bn")[1]
+def runs(ctx: RunContext, sims) -> list[Run]:
+    """Every simulated point, in request order."""
+    return [Run(g, p.N, p.M, p.alpha, arrays) for g in _groups(ctx) for p, arrays in sims[_request(ctx, g)].items()]
 
 
-def _fits(ctx: RunContext, sims) -> dict:
-    bn, half, _ = _sweeps(ctx, sims)
-    above = np.array([a for a in sorted(bn) if a > 1 and converged(bn[a], half[a])])
-    if above.size < 2:  # too few converged points: fit all alpha > 1 and say so in the claim
-        above = np.array([a for a in sorted(bn) if a > 1])
-    fits = {conv: fit_effective_zeta(above, [bn[a]["bn"].mean() for a in above],
-                                     [replica_mean_se(bn[a], "bn")[1] for a in above], DELTA, convention=conv,
-                                     N=ctx.pick(SIZES).N) for conv in ("loss", "ridge")}
-    return fits | {"alphas": [float(a) for a in above]}
+def _checked(run: Run, ctx: RunContext) -> bool:
+    return run.group != "unpaired" and run.alpha not in ctx.pick(SIZES).slow
 
 
-def _seed_curve(alpha: float, N: int) -> float:
-    return float(ts.wn_error_finite(alpha, 1 / (2 * M), DELTA, N))
+def converged(run: Run) -> tuple[bool, tuple[float, float, int]]:
+    """The paired convergence criterion: the drift of (BN - stationary) from 3/4 of training to the
+    end is within k SE of its paired standard error (k: Student-t over input matrices)."""
+    drift = paired_drift(run.arrays["paired_eps"], run.arrays["dataset"], start=-2, end=-1)
+    return abs(drift[0]) <= student_k(drift[2]) * drift[1], drift
+
+
+def _shrinkage(run: Run) -> float:
+    """The derived shrinkage of gamma, :math:`\\gamma(1-c_M)/c_M`: the scale a planted error is measured in."""
+    c = float(bn_chi_factor(run.M))
+    return run.mean("closed_gamma") * (1 - c) / c
+
+
+def _direction(run: Run) -> tuple[float, float]:
+    """The derived direction terms :math:`(\\Delta\\gamma, \\Delta\\epsilon)` at the run's alpha and M
+    (0 below alpha = 1)."""
+    args = (run.alpha, run.M, DELTA)
+    return (float(bn_student_gamma(*args)) - float(bn_student_gamma(*args, direction_term=False)),
+            float(bn_student_error(*args)) - float(bn_student_error(*args, direction_term=False)))
+
+
+def _finite_n_gamma(run: Run) -> float:
+    P = round(run.alpha * run.N)
+    return run.mean("closed_gamma") / P if run.alpha < 1 else FINITE_N_GAMMA / run.N
+
+
+def _derivation_checks(run: Run, epochs: int) -> list[Check]:
+    """Stationary point minus the closed form on the same data against the derived direction term."""
+    if run.M not in REMAINDER:
+        return []
+    d_gamma, d_eps = _direction(run)
+    n_gamma, r = _finite_n_gamma(run), REMAINDER[run.M]
+    gap = abs(run.mean("closed_gamma") - float(np.mean(run.arrays["closed_overlap"])))
+    common = "SE over input matrices of the paired difference, k: Student-t"
+    g_mean, g_se, units = _paired_diff(run, "pred_gamma", "closed_gamma")
+    e_mean, e_se, _ = _paired_diff(run, "pred_eps", "closed_eps")
+    k = student_k(units)
+    return [
+        Check(f"bn.derivation_gamma.{run.label}", SECTION, d_gamma, g_mean, g_se, n_gamma + r * abs(d_gamma),
+              f"stationary gamma - closed form c_M sigma_T on the same data vs the derived O(M^-2) term; bias: "
+              f"finite-N shift (measured <= {FINITE_N_GAMMA:g}/N; 1/P below alpha = 1) + {r:.0%} O(M^-3) remainder; "
+              + common, k=k, samples=units, scale=_shrinkage(run), kind="bn.derivation_gamma"),
+        Check(f"bn.derivation_eps.{run.label}", SECTION, d_eps, e_mean, e_se,
+              2 * gap * n_gamma + r * abs(d_eps) + SOLVER_BIAS / epochs,
+              "stationary eps - closed form on the same data vs the derived direction term; bias: the finite-N "
+              "gamma shift through d eps/d gamma = 2(gamma - u'w*), the O(M^-3) remainder, the solver's "
+              f"{epochs} batch epochs ({SOLVER_BIAS:g}/epochs); " + common, k=k, samples=units,
+              scale=float(bn_student_error(run.alpha, run.M, DELTA)), kind="bn.derivation_eps"),
+    ]
+
+
+def _paired_diff(run: Run, a: str, b: str) -> tuple[float, float, int]:
+    return paired_mean(run.arrays[a] - run.arrays[b], run.arrays["dataset"])
+
+
+def _sgd_eps_bias(run: Run) -> float | None:
+    return SGD_EPS_BIAS["below"] if run.alpha < 1 else SGD_EPS_BIAS.get(run.alpha)
+
+
+def _training_checks(run: Run) -> list[Check]:
+    """SGD (final checkpoint) minus the stationary point of the same data, paired, against 0."""
+    g_mean, g_se, units = run.paired("paired_gamma")
+    k = student_k(units)
+    common = "; SE over input matrices of the paired difference, k: Student-t"
+    out = [Check(f"bn.sgd_gamma.{run.label}", SECTION, 0.0, g_mean, g_se, SGD_GAMMA_BIAS,
+                 f"SGD |gamma| - the stationary gamma of the same data; bias {SGD_GAMMA_BIAS:g}: SGD's measured "
+                 "stationary bias (cosine schedule)" + common, k=k, samples=units, scale=_shrinkage(run),
+                 kind="bn.sgd_gamma")]
+    bias, (ok, _) = _sgd_eps_bias(run), converged(run)
+    if bias is not None and ok:
+        e_mean, e_se, _ = run.paired("paired_eps")
+        out.append(Check(f"bn.sgd_eps.{run.label}", SECTION, 0.0, e_mean, e_se, bias,
+                         f"SGD eps - the stationary eps of the same data; bias {bias:g}: SGD's measured "
+                         "stationary bias at this alpha (N-independent)" + common, k=k, samples=units,
+                         scale=float(bn_student_error(run.alpha, run.M, DELTA)), kind="bn.sgd_eps"))
+    return out
+
+
+@LADDER.checks
+def bn_checks(ctx: RunContext, sims) -> list[Check]:
+    out: list[Check] = []
+    for run in runs(ctx, sims):
+        if _checked(run, ctx):
+            out += _derivation_checks(run, ctx.pick(SIZES).prediction_epochs) + _training_checks(run)
+    return out
+
+
+# ----------------------------------------------------------------------------- claims
+def _main_runs(ctx: RunContext, sims) -> list[Run]:
+    return [r for r in runs(ctx, sims) if r.group in ("above", "below") and _checked(r, ctx)]
+
+
+def _scale(ctx: RunContext) -> str:
+    s = ctx.pick(SIZES)
+    return (f"N = {s.N}, {s.datasets} input matrices x {s.teachers} teachers, M = {M}; batch-size sweep at "
+            f"N = {s.sweep_N}, M in {list(s.sweep_Ms)}")
+
+
+def _alphas(ctx: RunContext) -> list[float]:
+    s = ctx.pick(SIZES)
+    return sorted(s.below + s.above)
+
+
+def _sim_numbers(ctx: RunContext, sims) -> tuple[Number, ...]:
+    out = []
+    for run in _main_runs(ctx, sims):
+        mean, se, _ = paired_mean(run.arrays["bn"], run.arrays["dataset"])
+        out.append(Number(f"α = {run.alpha:g}: BN simulated (SGD)", mean, se))
+        out.append(Number(f"α = {run.alpha:g}: BN - its stationary point (paired)", *run.paired("paired_eps")[:2]))
+    return tuple(out)
 
 
 @LADDER.claim
 def bn_matches_wn(ctx: RunContext, sims) -> Claim:
-    (bn, half, init), N = _sweeps(ctx, sims), ctx.pick(SIZES).N
-    rules = tuple(Agreement(_seed_curve(a, N), *replica_mean_se(bn[a], "bn"), k=K_DEFAULT) for a in sorted(bn))
-    moving = [a for a in sorted(bn) if not converged(bn[a], half[a])]
-    bad = [a for a, r in zip(sorted(bn), rules) if r.verdict() != "confirmed"]
-    fits = _fits(ctx, sims)
+    alphas = _alphas(ctx)
+    derived = {a: float(bn_student_error(a, M, DELTA)) for a in alphas}
+    seed = {a: float(ts.wn_error(a, 1 / (2 * M), DELTA)) for a in alphas}
+    gap = max(abs(derived[a] - seed[a]) for a in alphas)
     return Claim(
         "seed.2.3.bn_matches_wn", SECTION, "BN (M = 32, SGD) matches ε_wn at ζ = 1/(2M) (seed's G convention)",
-        AllOf(rules, "compared point by point with the finite-N ridge theory, |z| <= 4.5 at every α"),
-        derived="compared point by point, finite-N ridge theory",
-        evidence=tuple(Number(f"α = {a:g}: BN (theory {_seed_curve(a, N):.4f}, z = {r.z:+.1f})",
-                              *replica_mean_se(bn[a], "bn")) for a, r in zip(sorted(bn), rules))
-        + tuple(Number(f"α = {a:g}, w_init = 0.1", *replica_mean_se(init[a], "bn")) for a in sorted(init))
-        + tuple(Number(f"α = {a:g}: PN-with-training-statistics prediction (ζ_L = 3/(2M))",
-                       float(ts.bn_interpolation_error(a, ts.bn_equivalent_zeta(M), DELTA)), exact=True)
-                for a in sorted(init) if a < 1),
-        notes=(f"not converged (halving the epochs moves the error by more than 1 SE): "
-               f"{', '.join(f'{a:g}' for a in moving) or 'none'}",
-               "for α < 1 the training-set normalisation lets BN interpolate, so BN learns the least-squares "
-               "direction rescaled to |γ|, not ridge",
-               "caution: a paired review at N = 256 found BN's direction closer to the least-squares direction than "
-               "to the best ridge one at α = 1.5, 2, 4 as well, with γ shrunk by about 1 − E σ_B ≈ 3/(4M); the ridge "
-               "fits describe the curve, not the mechanism"),
-        scale=f"N = {N}, {units(bn[min(bn)])} data sets x {bn[min(bn)]['bn'].size // units(bn[min(bn)])} teachers",
-        correction=None if not bad else
-        f"disagrees at α in {[float(a) for a in bad]}; on the converged α > 1 points the best constant fits are "
-        f"ζ_L = {fits['loss'].zeta:.4g} [{fits['loss'].lower:.4g}, {fits['loss'].upper:.4g}] "
-        f"(χ²/dof = {fits['loss'].chi2:.1f}/{fits['loss'].dof}) and ζ_R = {fits['ridge'].zeta:.4g} "
-        f"[{fits['ridge'].lower:.4g}, {fits['ridge'].upper:.4g}] "
-        f"(χ²/dof = {fits['ridge'].chi2:.1f}/{fits['ridge'].dof})")
+        Derived(gap < 1e-9, "the derived BN error (theory.bn_student_error) against ε_wn(α, ζ_R = 1/(2M)) at every α"),
+        derived="BN = PN with γ shrunk by c_M plus an O(M⁻²) direction term: not a ridge on the direction",
+        evidence=tuple(Number(f"α = {a:g}: derived BN", derived[a], exact=True) for a in alphas)
+        + tuple(Number(f"α = {a:g}: seed's WN + gamma decay, ζ_R = 1/(2M)", seed[a], exact=True) for a in alphas)
+        + tuple(Number(f"α = {a:g}: PN", float(bs.pn_student_error(a, DELTA)), exact=True) for a in alphas)
+        + _sim_numbers(ctx, sims),
+        correction=None if gap < 1e-9 else
+        f"BN's error is theory.bn_student_error, e.g. {derived[2.0]:.4f} at α = 2 vs the seed's {seed[2.0]:.4f} and "
+        f"PN's {float(bs.pn_student_error(2.0, DELTA)):.4f}; for α < 1 BN interpolates (γ = c_M σ_T(y)) and is worse "
+        "than least squares; the largest difference from the seed's curve over the checked α is "
+        f"{gap:.3g}", scale=_scale(ctx),
+        notes=(f"not converged by the paired drift criterion (their SGD-vs-stationary eps check is left out): "
+               f"{', '.join(r.label for r in _main_runs(ctx, sims) if not converged(r)[0]) or 'none'}",))
 
 
 @LADDER.claim
 def bn_equivalent_zeta(ctx: RunContext, sims) -> Claim:
-    fits = _fits(ctx, sims)
-    fit, ridge = fits["loss"], fits["ridge"]
-    p_loss, p_ridge = (float(stats.chi2.sf(f.chi2, f.dof)) for f in (fit, ridge))
-    best = ridge if p_ridge > p_loss else fit
-    rule = InInterval(1 / (2 * M), fit.lower, fit.upper, p_loss)
+    grid = np.array([0.75, 1.25, 1.5, 2.0, 3.0, 4.0])
+    weak = effective_ridge_zeta(grid, M, DELTA)
+    target = 1 / (2 * M)
+    holds = bool(np.all(np.isfinite(weak)) and np.allclose(weak, target, rtol=1e-6))
+    ok = weak[np.isfinite(weak)]
     return Claim(
-        "seed.2.3.bn_equivalent_zeta", SECTION, "ζ = 1/(2M) for the BN student (ρ = 0)", rule,
-        derived="Part 1 with A'' = 2, ρ = 0: ζ_L = 3/(2M) with mean-centering, 1/(2M) without",
-        evidence=(Number("fitted ζ_L (loss convention, ζ_R = α ζ_L)", fit.zeta, (fit.upper - fit.lower) / 2),
-                  Number("its interval, lower", fit.lower, exact=True), Number("upper", fit.upper, exact=True),
-                  Number(f"χ²/{fit.dof}", fit.chi2, exact=True), Number("p", p_loss, exact=True),
-                  Number("fitted ζ_R (ridge convention)", ridge.zeta, (ridge.upper - ridge.lower) / 2),
-                  Number(f"χ²/{ridge.dof}", ridge.chi2, exact=True), Number("p", p_ridge, exact=True),
-                  Number("1/(2M)", 1 / (2 * M), exact=True), Number("3/(2M)", ts.bn_equivalent_zeta(M), exact=True)),
-        notes=(f"fitted to the converged BN points at α > 1 ({fits['alphas']})",),
-        correction=None if rule.verdict() == "confirmed" else
-        f"best constant description: ζ_{'R' if best is ridge else 'L'} = {best.zeta:.4g} [{best.lower:.4g}, "
-        f"{best.upper:.4g}] ({best.convention} convention, χ² = {best.chi2:.2f}/{best.dof})")
+        "seed.2.3.bn_equivalent_zeta", SECTION, "ζ = 1/(2M) for the BN student (ρ = 0)",
+        Derived(holds, "the derived ζ_eff(α) (ridge convention) that makes ε_wn equal the derived BN error, "
+                "at every α"),
+        derived="ζ_eff(α) from theory.effective_ridge_zeta: no constant BN-equivalent ζ exists",
+        evidence=tuple(Number(f"α = {a:g}: ζ_eff (ridge)", None if not math.isfinite(z) else float(z), exact=True)
+                       for a, z in zip(grid, weak))
+        + (Number("1/(2M)", target, exact=True), Number("3/(2M)", 3 / (2 * M), exact=True)),
+        correction=None if holds else
+        f"ζ_eff varies with α from {ok.min():.4g} to {ok.max():.4g} (ridge convention; ζ_L = ζ_R/α "
+        f"{(ok / grid[np.isfinite(weak)]).min():.3g}-{(ok / grid[np.isfinite(weak)]).max():.3g}); below α = 1 BN is "
+        "worse than least squares and no weak-branch ζ exists", notes=("derived; the simulation checks the BN error "
+                                                                        "it is computed from",))
 
 
 @LADDER.claim
 def bn_no_divergence(ctx: RunContext, sims) -> Claim:
-    bn, _, _ = _sweeps(ctx, sims)
-    one = min(bn, key=lambda a: abs(a - 1))
-    mean, se = replica_mean_se(bn[one], "bn")
-    trajectory = bn[one]["trajectory"].mean(axis=1)
+    below, above, clean = bs.alpha_one_limit()
+    value = float(below.subs({bs.C_CHI: bn_chi_factor(M), ts.delta2: DELTA**2}))
+    slow = [r for r in runs(ctx, sims) if r.group == "above" and r.alpha == 1.0]
+    evidence = [Number("derived limit α → 1, both sides: 1 + c_M²(1+δ²)", value, exact=True)]
+    for run in slow:
+        mean, se, _ = paired_mean(run.arrays["bn"], run.arrays["dataset"])
+        evidence.append(Number(f"α = 1, N = {run.N}: BN simulated at the end of training", mean, se))
+        evidence += [Number(f"paired gap to the stationary point at {c:g} of training", float(t), exact=True)
+                     for c, t in zip(run.arrays["checkpoints"], run.arrays["paired_eps"].mean(axis=1))]
     return Claim(
         "seed.2.3.bn_no_divergence", SECTION, "at α = 1 BN no longer diverges (γ stays bounded)",
-        Derived(bool(np.isfinite(mean)), "the BN test error at α = 1 is finite"),
-        derived="|v| = |γ| is bounded, so ε <= (|γ| + 1)²",
-        evidence=(Number(f"α = {one:g}: BN", mean, se), Number("γ", float(bn[one]["gamma"].mean()), exact=True))
-        + tuple(Number(f"test error at {c:g} of training", float(t), exact=True)
-                for c, t in zip(bn[one]["checkpoints"], trajectory)),
-        notes=("least squares diverges; BN's error is finite but still drifts upward with training: without gamma "
-               "decay on w's direction, the BN minimiser at α <= 1 interpolates the noise",),
-        scale=f"N = {ctx.pick(SIZES).N}")
+        Derived(math.isfinite(value) and sp.simplify(below - above) == 0,
+                "both branches of the derived BN error tend to the same finite limit at α = 1"),
+        derived="γ → c_M √(1+δ²) while the overlap → 0: ε → 1 + c_M²(1+δ²), finite but above the zero predictor's 1",
+        evidence=tuple(evidence), scale=_scale(ctx),
+        notes=("plain SGD does not reach the stationary point at α = 1 in the budget (the slowest mode); the "
+               "checkpoints show the gap closing", f"at δ = 0 the limit is {text(clean)} instead"))
 
 
+@LADDER.claim
+def gamma_decay_cancels(ctx: RunContext, sims) -> Claim:
+    p1 = bs.part1_difference()
+    holds = bool(p1["exact_cancels"]) and bs.part1_matches_batch_loss()
+    return Claim(
+        "bn-student-gamma-decay-cancels", SECTION,
+        "for the BN student (squared loss) the seed's gamma decay ζγ² is cancelled: BN's O(1/M) regularizer "
+        "is linear in γ",
+        Derived(holds, "Part 1's O(1/M) difference: ζγ² + the first-order term through E[ĥ - h̄ | n̄]; the γ² parts "
+                "cancel to all orders (Σ_B n̂² = M), and for linear labels it equals the exact batch loss"),
+        derived="E ℓ(ĥ) - ℓ(h̄) = -(2γ/M) E[m(n̄) b₁(n̄)] at O(1/M): linear in γ for every label law",
+        evidence=(Number("ζ = E(ĥ - h̄)²/γ² at O(1/M), times M", float(p1["zeta"] * bs.M), exact=True),
+                  Number("E[n̄ b₁(n̄)]", float(p1["E_n_b1"]), exact=True)),
+        derived_expr=p1["total"],
+        notes=("the seed's ζγ² has the right value only where E[(h̄ - m) b₁] = 0 (e.g. γ = κ_y for well-specified "
+               "linear labels), and even there twice the true γ-derivative: gamma decay predicts the shrinkage "
+               "1 - 3/(2M), BN does 1 - 3/(4M)",))
+
+
+@LADDER.claim
+def shrunk_pn(ctx: RunContext, sims) -> Claim:
+    one, shrink = bs.chi_factor_limits()
+    holds = bs.least_squares_maximises_correlation() and one == 1 and shrink == sp.Rational(3, 4)
+    evidence = []
+    for run in _main_runs(ctx, sims):
+        mean, se, _ = paired_mean(np.abs(run.arrays["gamma"]) / run.arrays["closed_gamma"] * float(bn_chi_factor(M)),
+                                  run.arrays["dataset"])
+        evidence.append(Number(f"α = {run.alpha:g}: simulated |γ| / σ_T(h) on the run's data", mean, se))
+    return Claim(
+        "bn-student-shrunk-pn", SECTION, "at convergence the BN student is PN with γ shrunk by c_M = E σ_B/σ_P",
+        Derived(holds, "the expected batch loss is stationary at γ = E_B C_B(w), maximised over w by the "
+                "least-squares direction (Cauchy-Schwarz), where E_B σ_B = c_M σ_T (chi law; M(1 - c_M) → 3/4)"),
+        derived="γ_BN = c_M σ_T(h) (α > 1: least-squares h; α < 1: the interpolant, σ_T(y)), "
+        "c_M = √(2/M) Γ(M/2)/Γ((M-1)/2) = 1 - 3/(4M) + O(M⁻²); the direction adds O(M⁻²)",
+        evidence=tuple(evidence) + (Number("c_M at M = 32", float(bn_chi_factor(M)), exact=True),),
+        derived_expr=bs.chi_factor(), scale=_scale(ctx),
+        notes=("the checks bn.derivation_* compare the exact stationary point with this closed form on the same "
+               "data; bn.sgd_* compare SGD with the stationary point",))
+
+
+# ----------------------------------------------------------------------------- arrays, info, figures
 @LADDER.arrays
 def bn_arrays(ctx: RunContext, sims) -> dict[str, np.ndarray]:
-    bn, half, _ = _sweeps(ctx, sims)
-    alphas = np.array(sorted(bn))
-    panel_alpha, lin = _panel(ctx, sims)
-    return {
-        "ts_bn_alpha": alphas,
-        "ts_bn_eps": np.stack([bn[a]["bn"] for a in alphas]),
-        "ts_bn_eps_train_stats": np.stack([bn[a]["bn_train_stats"] for a in alphas]),
-        "ts_bn_trajectory": np.stack([bn[a]["trajectory"] for a in alphas]),
-        "ts_bn_eps_half_epochs": np.stack([half[a]["bn"] for a in alphas]),
-        "ts_panel_zetas": lin["zetas"],
-        "ts_panel_ridge": lin["ridge"],
-    }
+    out = {}
+    for run in runs(ctx, sims):
+        key = f"bn_{run.group}_N{run.N}_M{run.M}_alpha{run.alpha:g}"
+        for name in ("bn", "gamma", "pred_eps", "pred_gamma", "closed_eps", "closed_gamma", "paired_eps",
+                     "paired_gamma", "trajectory", "dataset"):
+            if name in run.arrays:
+                out[f"{key}_{name}"] = run.arrays[name]
+    return out
 
 
 @LADDER.info
 def bn_info(ctx: RunContext, sims) -> dict:
-    size, fits = ctx.pick(SIZES), _fits(ctx, sims)
-    return {"part2": {
-        "N": size.N, "delta2": DELTA**2, "M": M,
-        "size": {k: list(v) if isinstance(v, tuple) else v for k, v in size.__dict__.items()},
-        "bn_config": _config(ctx).to_dict(), "fits": {k: v if k == "alphas" else v.to_dict() for k, v in fits.items()},
-        "conventions": "zeta in checks/figure: ridge convention (X^TX/N + zeta); zeta_L (loss) = zeta_R/alpha; "
-                       "BN test error with sigma_P = ||w||, mu_P = 0",
+    s = ctx.pick(SIZES)
+    drifts = {r.label: dict(zip(("drift", "se", "units"), converged(r)[1])) | {"converged": converged(r)[0]}
+              for r in runs(ctx, sims) if r.group != "unpaired"}
+    return {"bn_student": {
+        "size": {k: list(v) if isinstance(v, tuple) else v for k, v in s.__dict__.items()}, "delta2": DELTA**2,
+        "configs": {g: _request(ctx, g).config.to_dict() for g in _groups(ctx)}, "paired_drift_0.75_to_1": drifts,
+        "conventions": "zeta: ridge convention (X^TX/N + zeta); BN test error with sigma_P = ||w||, mu_P = 0",
     }}
 
 
-def _panel(ctx: RunContext, sims) -> tuple[float, dict]:
-    lin = by_alpha(sims[linear_request(ctx)])
-    alpha = 1.0 if 1.0 in lin else min(lin, key=lambda a: abs(a - 1))
-    return alpha, lin[alpha]
-
-
-def _curves(ax, bn: dict, N: int) -> None:
-    grid = np.linspace(0.1, 4, 400)
-    with np.errstate(all="ignore"):
-        ax.plot(grid, ts.sgd_error(grid, DELTA), color="tab:blue", label="least squares (SGD), $N\\to\\infty$")
-    for zeta, color, label in ((1 / (2 * M), "tab:green", r"WN+$\gamma$ decay, $\zeta_R=1/(2M)$ (seed's G convention)"),
-                               (0.25, "tab:red", r"WN+$\gamma$ decay, $\zeta_R=0.25=\delta^2$ (optimal)")):
-        ax.plot(grid, ts.wn_error(grid, zeta, DELTA), color=color, label=label)
-    ax.plot(grid, ts.wn_error(grid, ts.zeta_map(ts.bn_equivalent_zeta(M), grid), DELTA), "--", color="gray",
-            label=r"WN+$\gamma$ decay, $\zeta_L=3/(2M)$ (Part 1, loss convention)")
-    below = grid[grid < 0.97]
-    ax.plot(below, ts.bn_interpolation_error(below, ts.bn_equivalent_zeta(M), DELTA), ":", color="k",
-            label=r"BN predicted for $\alpha<1$: PN (training statistics) + $\gamma$ decay, $w_0\to0$")
-    alphas = np.array(sorted(bn))
-    ax.errorbar(alphas, [bn[a]["bn"].mean() for a in alphas], yerr=[replica_mean_se(bn[a], "bn")[1] for a in alphas],
-                fmt="s", color="k", capsize=3,
-                label=f"BN, M={M}, N={N}, {bn[alphas[0]]['bn'].size} replicas ($\\sigma_P=\\|w\\|$)")
-    ax.plot(alphas, [bn[a]["bn_train_stats"].mean() for a in alphas], "s", mfc="none", color="k", alpha=0.6,
-            label="BN, training-set statistics at test")
-    ax.set(xlabel=r"$\alpha=P/N$", ylabel=r"$\epsilon_{gen}$", ylim=(0, 2.0), xlim=(0, 4.1),
-           title=rf"Teacher–student, $\delta^2={DELTA**2:g}$")
-    ax.legend(fontsize=7)
-
-
-def _zeta_panel(ax, panel: dict, panel_alpha: float, bn: dict, N: int) -> None:
-    zetas = panel["zetas"]
-    fine = np.geomspace(zetas.min(), zetas.max(), 200)
-    ax.semilogx(fine, ts.wn_error(panel_alpha, fine, DELTA), color="tab:red", label=r"WN+$\gamma$ decay theory")
-    errors = [mean_se(col, panel["dataset"])[1] for col in panel["ridge"].T]
-    ax.errorbar(zetas, panel["ridge"].mean(axis=0), yerr=errors, fmt="o", ms=3, color="tab:red",
-                label=f"ridge solver, N={N}")
-    one = min(bn, key=lambda a: abs(a - panel_alpha))
-    b_m, b_s = replica_mean_se(bn[one], "bn")
-    ax.axhspan(b_m - b_s, b_m + b_s, color="k", alpha=0.2, label=f"BN at $\\alpha$={one:g}")
-    for zeta, ls in ((1 / (2 * M), ":"), (3 / (2 * M), "--"), (DELTA**2, "-.")):
-        ax.axvline(zeta, ls=ls, color="gray", lw=0.8)
-    ax.set(xlabel=r"$\zeta$ (ridge convention)", ylabel=r"$\epsilon_{gen}$",
-           title=rf"$\alpha={panel_alpha:g}$ (least squares: $\infty$); $\zeta$ = 1/(2M), 3/(2M), $\delta^2$",
-           ylim=(0, 2.0))
-    ax.title.set_fontsize(9)
-    ax.legend(fontsize=7)
-
-
 @LADDER.figure
-def teacher_student_figure(ctx: RunContext, sims, folder: Path) -> Path:
-    plt = pyplot()
-    bn, _, _ = _sweeps(ctx, sims)
-    N = ctx.pick(SIZES).N
-    panel_alpha, panel = _panel(ctx, sims)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1.6, 1]})
-    _curves(left, bn, N)
-    _zeta_panel(right, panel, panel_alpha, bn, N)
-    return save_figure(plt, fig, folder / "teacher_student.png", dpi=130)
+def bn_figures(ctx: RunContext, sims, folder) -> list:
+    from ._bn_student_figures import draw_alpha, draw_batch_size  # noqa: PLC0415 - matplotlib only when drawing
+
+    all_runs = runs(ctx, sims)
+    return [draw_alpha([r for r in all_runs if r.group != "sweep"], ctx.pick(SIZES).slow, M, DELTA, folder),
+            draw_batch_size([r for r in all_runs if r.group in ("sweep", "unpaired")], DELTA, folder)]

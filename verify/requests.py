@@ -93,6 +93,7 @@ class SweepRequest:
     Ms: tuple[int, ...] | None = None
     gd: bool = False
     wn: bool = False
+    predict: bool | int = True  #: BN: paired predictions over this many batch epochs (True: the default)
     seed_name: str = "part2.teacher_student"
     on_executor = True  #: runs its own tasks on the executor (see run_requests)
 
@@ -108,7 +109,7 @@ class SweepRequest:
             self.kind, [self.N], self.alphas, Ms=self.Ms, seed=ctx.seed_sequence(self.seed_name),
             datasets=self.datasets, teachers=self.teachers, delta=self.delta, zetas=self.zetas, config=self.config,
             gd=self.gd, wn=self.wn, backend=ctx.backend, dtype="float64" if self.kind == "linear" else ctx.dtype,
-            directory=self.directory(ctx), executor=executor, progress=None)
+            directory=self.directory(ctx), executor=executor, progress=None, predict=self.predict)
 
 
 Request = BatchNoiseRequest | PNWNRequest | SweepRequest

@@ -46,22 +46,14 @@ class TeacherStudentSize:
     N: int
     lin_datasets: int
     lin_teachers: int
-    bn_datasets: int
-    bn_teachers: int
     lin_alphas: tuple[float, ...]
-    bn_alphas: tuple[float, ...]
     gd_alphas: tuple[float, ...]
-    epochs: int
-    min_steps: int
 
 
 SIZES = {
-    "quick": TeacherStudentSize(256, 48, 2, 4, 4, (0.25, 0.5, 1.0, 2.0, 4.0), (0.25, 0.5, 1.0, 2.0, 4.0), (0.5, 2.0),
-                                240, 2000),
-    "default": TeacherStudentSize(512, 32, 4, 4, 4, (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0),
-                                  (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0), (0.5, 2.0), 480, 4000),
-    "full": TeacherStudentSize(4096, 6, 8, 4, 8, (0.5, 1.0, 2.0, 4.0),
-                               (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0), (0.5, 2.0), 480, 4000),
+    "quick": TeacherStudentSize(256, 48, 2, (0.25, 0.5, 1.0, 2.0, 4.0), (0.5, 2.0)),
+    "default": TeacherStudentSize(512, 32, 4, (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0), (0.5, 2.0)),
+    "full": TeacherStudentSize(4096, 6, 8, (0.5, 1.0, 2.0, 4.0), (0.5, 2.0)),
 }
 
 
