@@ -250,26 +250,3 @@ class Claim:
             "printed_latex": None if self.printed_expr is None else sp.latex(self.printed_expr),
             "derived_latex": None if self.derived_expr is None else sp.latex(self.derived_expr),
         }
-
-
-@dataclass(frozen=True)
-class InInterval:
-    """A printed constant against a fitted one: confirmed when it lies in the fit's interval and
-    the fitted model describes the data (goodness-of-fit p-value at least ``min_p``)."""
-
-    printed: float
-    lower: float
-    upper: float
-    p_value: float
-    min_p: float = 0.01
-
-    def verdict(self) -> Verdict:
-        inside = self.lower <= self.printed <= self.upper
-        return "confirmed" if inside and self.p_value >= self.min_p else "contradicted"
-
-    def describe(self) -> str:
-        return f"printed value inside the fitted interval and the fit's p-value >= {self.min_p:g}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": "in interval", "printed": self.printed, "lower": self.lower, "upper": self.upper,
-                "p_value": self.p_value, "min_p": self.min_p}
