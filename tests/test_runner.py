@@ -11,12 +11,14 @@ import verify.requests as requests_module
 from sim import BNConfig, make_executor
 from theory import NAMED_ACTIVATIONS, curvature
 from verify import RunContext, _streams, run
+from verify import bn_student as vbn
 from verify import teacher_student as vts
 from verify.requests import BatchNoiseRequest, PNWNRequest, run_requests
 
 #: every ladder at a toy size: the numbers mean little, but each code path runs
 TINY_MC = _streams.MonteCarloSize(2**14, (8, 32, 128))
-TINY_TS = vts.TeacherStudentSize(64, 4, 2, 2, 2, (0.5, 2.0, 4.0), (0.5, 1.0, 2.0, 4.0), (0.5, 2.0), 2, 60)
+TINY_TS = vts.TeacherStudentSize(64, 4, 2, (0.5, 2.0, 4.0), (0.5, 2.0))
+TINY_BN = vbn.BNStudentSize(64, 4, 1, (2.0,), (1.0,), (0.5,), (0.5,), 64, (2.0,), (8,), 4, 1, 10, unpaired_Ms=(4,))
 
 
 @pytest.fixture
@@ -24,6 +26,7 @@ def tiny(monkeypatch):
     """The quick sizes shrunk (requests carry their sizes, so workers see the same)."""
     monkeypatch.setitem(_streams.SIZES, "quick", TINY_MC)
     monkeypatch.setitem(vts.SIZES, "quick", TINY_TS)
+    monkeypatch.setitem(vbn.SIZES, "quick", TINY_BN)
     return RunContext(mode="quick")
 
 

@@ -114,6 +114,7 @@ def _expansion(centered: bool, ddof: int, moment: int = 2) -> dict[str, dict[int
     return out
 
 
+@lru_cache(maxsize=None)
 def conditional_error_coefficients(
     order: int = 1, *, centered: bool = True, ddof: int = 0, source: str | None = None
 ) -> sp.Expr:

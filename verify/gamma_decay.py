@@ -307,10 +307,12 @@ def zeta_vs_M(ctx: RunContext, sims, folder: Path) -> Path:
         ax.errorbar(Ms, Ms * np.array([r.second_order[a].value for _, r in rows]),
                     yerr=4.5 * Ms * np.array([r.second_order[a].stderr for _, r in rows]), fmt="o", color=color,
                     label=f"{a}: simulated")
-        first = np.array([zeta(a, m, method="quadrature").value for m in grid])
-        ax.plot(grid, grid * first, color=color, lw=1, label=f"{a}: ζ (first order)")
-        second = first + np.array([zeta_corrections(a, m)[0] for m in grid])
-        ax.plot(grid, grid * second, color=color, lw=1, ls="--", label=f"{a}: ζ + ζ₂")
+        # zeta is exactly c_1/M and zeta_2 exactly c_2/M^2 (their moments do not depend on M): evaluated once
+        ref = float(Ms.min())
+        c1 = zeta(a, ref, method="quadrature").value * ref
+        c2 = zeta_corrections(a, ref)[0] * ref**2
+        ax.plot(grid, np.full_like(grid, c1), color=color, lw=1, label=f"{a}: ζ (first order)")
+        ax.plot(grid, c1 + c2 / grid, color=color, lw=1, ls="--", label=f"{a}: ζ + ζ₂")
     ax.set(xscale="log", xlabel="batch size M", ylabel="M · ζ", title="Gamma decay ζ(h) vs M (Gaussian h)")
     ax.legend(fontsize=7, ncol=2)
     return save_figure(plt, fig, folder / "zeta_vs_M.png")
