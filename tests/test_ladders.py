@@ -78,8 +78,7 @@ def test_claims_have_computed_verdicts_and_evidence(quick_run):
 def test_figures_and_arrays(quick_run):
     result, root = quick_run
     names = {f.rsplit("/", 1)[-1] for r in result.results.values() for f in r.figures}
-    assert names == {"normalization_error_vs_M.png", "conditional_error.png", "zeta_vs_M.png", "bn_student.png",
-                     "bn_student_vs_M.png"}
+    assert names == {"normalization_error_vs_M.png", "conditional_error.png", "zeta_vs_M.png", "bn_student.png"}
     for name in names:
         data = (root / "figures" / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

@@ -4,6 +4,7 @@ and the rerun resumes from the sweep tasks it had saved."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -51,8 +52,16 @@ def _state(pid: int) -> str:
 
 
 def _saved_tasks(folder: Path) -> list[Path]:
-    """Finished tasks; a ``*.tmp.npz`` is a task being written, renamed into place when complete."""
-    return sorted(p for p in folder.glob("sweeps-*/*/*.npz") if not p.name.endswith(".tmp.npz"))
+    """Finished tasks: those a store's manifest lists (a task's ``.npz`` is renamed into place first and
+    listed right after, so a signal in between leaves a file that the rerun rightly computes again)."""
+    out = []
+    for manifest in folder.glob("sweeps-*/*/sweep.json"):
+        try:
+            points = json.loads(manifest.read_text())["points"]
+        except (OSError, ValueError, KeyError):
+            continue  # being replaced right now (os.replace): read again on the next poll
+        out += [p for key in points if (p := manifest.parent / f"{key}.npz").exists()]
+    return sorted(out)
 
 
 @pytest.fixture

@@ -59,8 +59,9 @@ class BNStudentSize:
 
 
 SIZES = {
-    # quick: every kind of check once (alpha = 4 at M = 16 only; the conserved-w_0 start at the default size and --full)
-    "quick": BNStudentSize(256, 12, 1, (2.0,), (), (0.5,), (), 256, (4.0,), (16,), 12, 1, 50),
+    # quick: every kind of check once, at M = 32 (the batch-size sweep, alpha = 3, 4 and the conserved-w_0 start
+    # at the default size and --full)
+    "quick": BNStudentSize(256, 12, 1, (2.0,), (), (0.5,), (), 256, (), (), 12, 1, 50),
     "default": BNStudentSize(512, 12, 4, (2.0, 3.0, 4.0), (0.75, 1.0, 1.5), (0.25, 0.5), (0.5,),
                              256, (2.0, 4.0), (8, 16, 32, 64, 128), 8, 2, unpaired_Ms=(4,)),
     # N = 4096 for every checked alpha, 6 matrices x 3 teachers (a BN step reads its batch once for all the teachers
@@ -400,5 +401,7 @@ def bn_figures(ctx: RunContext, sims, folder) -> list:
     from ._bn_student_figures import draw_alpha, draw_batch_size  # noqa: PLC0415 - matplotlib only when drawing
 
     all_runs = runs(ctx, sims)
-    return [draw_alpha([r for r in all_runs if r.group != "sweep"], ctx.pick(SIZES).slow, M, DELTA, folder),
-            draw_batch_size([r for r in all_runs if r.group in ("sweep", "unpaired")], DELTA, folder)]
+    swept = [r for r in all_runs if r.group in ("sweep", "unpaired")]
+    main = [r for r in all_runs if r.group not in ("sweep", "unpaired")]
+    return [draw_alpha(main, ctx.pick(SIZES).slow, M, DELTA, folder)] + (
+        [draw_batch_size(swept, DELTA, folder)] if swept else [])
