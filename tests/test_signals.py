@@ -51,6 +51,11 @@ def _state(pid: int) -> str:
         return ""
 
 
+def _written_tasks(folder: Path) -> list[Path]:
+    """Tasks whose ``.npz`` is in place (the earliest sign of progress; ``*.tmp.npz`` is one being written)."""
+    return [p for p in folder.glob("sweeps-*/*/*.npz") if not p.name.endswith(".tmp.npz")]
+
+
 def _saved_tasks(folder: Path) -> list[Path]:
     """Finished tasks: those a store's manifest lists (a task's ``.npz`` is renamed into place first and
     listed right after, so a signal in between leaves a file that the rerun rightly computes again)."""
@@ -90,7 +95,7 @@ def _command(folder: Path) -> list[str]:
 def test_a_signal_ends_the_run_and_its_workers_and_the_rerun_resumes(tmp_path, launch, signum, status):
     run = launch(_command(tmp_path))
     deadline = time.monotonic() + 600
-    while len(_saved_tasks(tmp_path)) < 3 and run.poll() is None and time.monotonic() < deadline:
+    while len(_written_tasks(tmp_path)) < 3 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert run.poll() is None, "the run ended before it could be signalled"
     family = _descendants(run.pid)
