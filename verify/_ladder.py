@@ -49,12 +49,10 @@ class Ladder:
 
     def __init__(self, name: str, title: str) -> None:
         self.name, self.title = name, title
-        self._fns: dict[str, list[Callable]] = {k: [] for k in ("requests", "theory", "checks", "claims", "figures",
-                                                                 "arrays", "info")}
+        self._fns: dict[str, list[Callable]] = {k: [] for k in ("requests", "checks", "claims", "figures", "arrays",
+                                                                 "info")}
 
     requests = _registrar("requests", "``fn(ctx) -> [request, ...]``: simulations this ladder needs")
-    theory = _registrar("theory", "``fn(ctx) -> None``: derivations the checks will need (cached), computed while "
-                                  "the simulations run; only a time saving, never a result")
     checks = _registrar("checks", "``fn(ctx, results) -> [Check, ...]``")
     claim = _registrar("claims", "``fn(ctx, results) -> Claim``: one claim of the seed (or a list judged together)")
     figure = _registrar("figures", "``fn(ctx, results, folder) -> Path``: one figure (or a list), written into folder")
@@ -64,11 +62,6 @@ class Ladder:
     def needs(self, ctx: RunContext) -> list:
         """Every simulation this ladder asks for at this run's size."""
         return [r for fn in self._fns["requests"] for r in fn(ctx)]
-
-    def prepare(self, ctx: RunContext) -> None:
-        """Fill the caches of the derivations this ladder's checks use (see :meth:`theory`)."""
-        for fn in self._fns["theory"]:
-            fn(ctx)
 
     def evaluate(self, ctx: RunContext, results: Results, figures_dir: Path | None) -> LadderResult:
         """Checks, claims, arrays and info from the results; figures too when ``figures_dir`` is given."""

@@ -75,16 +75,6 @@ def _sigma(s: _streams.Stream, r: BatchNoiseResult) -> list[Check]:
     ]
 
 
-@LADDER.theory
-def _derivations(ctx: RunContext) -> None:
-    """The series the checks and claims use (cached), derived while the simulations run."""
-    for order in (1, 2, 3):
-        var_sigma_B_series(order)
-    for order in (1, 2):
-        cov_mu_sigma_B_series(order)
-        mean_sigma_B_series(order)
-
-
 @LADDER.checks
 def statistics_checks(ctx: RunContext, sims) -> list[Check]:
     out = []

@@ -73,15 +73,6 @@ def conditional_checks(s: _streams.Stream, r: BatchNoiseResult) -> list[Check]:
     return out
 
 
-@LADDER.theory
-def _derivations(ctx: RunContext) -> None:
-    """The expansions the checks use (cached), derived while the simulations run."""
-    for j in (1, 2, 3):
-        conditional_error_coefficients(j)
-        for centered in (True, False):
-            overall_error(j, centered=centered)
-
-
 @LADDER.checks
 def error_checks(ctx: RunContext, sims) -> list[Check]:
     out = []

@@ -4,7 +4,6 @@ distinct one once on the executor, and hand every ladder its results."""
 from __future__ import annotations
 
 import importlib
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,25 +45,12 @@ class Run:
         return [c for r in self.results.values() for c in r.claims]
 
 
-def _prepare(ladders: list, ctx: RunContext) -> None:
-    for lad in ladders:
-        try:
-            lad.prepare(ctx)
-        except Exception:  # noqa: BLE001 - evaluate() recomputes and reports it
-            return
-
-
 def run(ctx: RunContext, names: Sequence[str] = LADDERS, *, executor: Executor | None = None,
         figures: Path | None = None) -> Run:
     """Run the ladders ``names``; figures are drawn into ``figures`` when it is given."""
     ladders = [ladder(n) for n in names]
     out, start = Run(), time.perf_counter()
-    # the derivations are pure and cached: computed beside the simulations (which wait on their workers), they
-    # make the evaluation below faster and change nothing else; a failure there shows up again in evaluate
-    warm = threading.Thread(target=_prepare, args=(ladders, ctx), name="bnreg-theory", daemon=True)
-    warm.start()
     results = run_requests([r for lad in ladders for r in lad.needs(ctx)], ctx, executor or Executor())
-    warm.join()
     out.seconds["simulations"] = time.perf_counter() - start
     for lad in ladders:
         t = time.perf_counter()
