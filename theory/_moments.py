@@ -35,6 +35,7 @@ def moment_symbol(j: int) -> sp.Expr:
     return fixed.get(j, sp.Symbol(f"m_{j}", real=True))
 
 
+@lru_cache(maxsize=4096)
 def expect_polynomial(poly: sp.Expr, moment: Callable[[int], sp.Expr] = moment_symbol) -> sp.Expr:
     """:math:`\\mathbb E[q(z)]` for a polynomial ``q`` in :data:`Z`, from the moments."""
     p = sp.Poly(sp.expand(poly), Z)
@@ -50,7 +51,11 @@ def expect_product_of_sums(
 
     Equal factors are grouped, and the sum runs over multiset partitions, each weighted by the
     number of set partitions it stands for (far fewer terms for repeated factors)."""
-    factors = [sp.expand(f) for f in factors]
+    return _expect_product_of_sums(tuple(sp.expand(f) for f in factors), count, moment)
+
+
+@lru_cache(maxsize=4096)
+def _expect_product_of_sums(factors: tuple[sp.Expr, ...], count: sp.Expr, moment: Callable[[int], sp.Expr]) -> sp.Expr:
     if not factors:
         return sp.Integer(1)
     kinds = list(dict.fromkeys(factors))

@@ -1,14 +1,15 @@
 """Adaptive quadrature of expectations over a standardized input family on one smooth piece of
-an activation, split at the family's kinks and the piece's singular points.  QUADPACK (:func:`scipy.integrate.quad`) first; where it warns, meets
-a non-finite value (e.g. ``exp(z)/(1+exp(z))`` overflowing in the far tail) or misses the
-tolerance, mpmath's tanh-sinh quadrature at 30 digits redoes that piece.  The result carries the
-summed error estimates."""
+an activation, split at the family's kinks and the piece's singular points.  QUADPACK
+(:func:`scipy.integrate.quad`) first; where it warns, meets a non-finite value (e.g.
+``exp(z)/(1+exp(z))`` overflowing in the far tail) or misses the tolerance, mpmath's tanh-sinh
+quadrature at 30 digits redoes that piece.  The result carries the summed error estimates."""
 
 from __future__ import annotations
 
 import math
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -43,8 +44,15 @@ def expectation(integrand: sp.Expr, family: InputFamily, lo: float = -math.inf, 
     error estimate.  ``integrand`` must be smooth between the breakpoints and built by bnreg itself
     (its own symbols), never from user text directly: it is turned into a NumPy function by
     :func:`sympy.lambdify`.  A result whose error estimate exceeds :data:`MAX_REL_ERROR` of it is
-    refused (``ValueError``), never returned.
+    refused (``ValueError``), never returned.  Results are cached: a moment is asked for once per
+    batch size and activation parameter of a sweep, and its integral does not depend on them.
     """
+    return _expectation(integrand, family, float(lo), float(hi), tuple(float(p) for p in breakpoints), rel_tol)
+
+
+@lru_cache(maxsize=4096)
+def _expectation(integrand: sp.Expr, family: InputFamily, lo: float, hi: float, breakpoints: tuple[float, ...],
+                 rel_tol: float) -> Quadrature:
     z = family.variable
     expr = integrand * family.density
     f = sp.lambdify(z, expr, modules=[{"erf": special.erf, "erfc": special.erfc}, "numpy"])

@@ -46,7 +46,7 @@ def _moment_of_variance_estimate(power: int, ddof: int, with_mean: bool = False)
             total += weight * w_sq**a * w_pair**b * (-1) ** c * expect_product_of_sums(factors, M)
     if with_mean:
         total /= M
-    return sp.factor(sp.simplify(total))
+    return sp.factor(sp.cancel(sp.together(total)))  # a rational function: its canonical form, no simplify
 
 
 def var_mu_B() -> sp.Expr:

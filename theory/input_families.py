@@ -69,9 +69,7 @@ class InputFamily:
 
     def substitute(self, expr: sp.Expr, max_order: int = 8) -> sp.Expr:
         """Replace the generic moment symbols (``s``, ``rho``, ``m_j``) in ``expr`` by this family's."""
-        subs = {moment_symbol(3): self.moment(3), RHO: self.excess_kurtosis}
-        subs.update({moment_symbol(j): self.moment(j) for j in range(5, max_order + 1)})
-        return sp.simplify(expr.subs(subs))
+        return _substituted(self, expr, max_order)
 
     def value(self, expr: sp.Expr, M: float) -> float:
         """``expr`` (in the generic moments and ``M``) as a number for this family and batch size."""
@@ -88,6 +86,13 @@ class InputFamily:
             raise ValueError(f"bin [{lo}, {hi}) lies outside the support of {self.name}")
         with mpmath.workdps(25):
             return float(mpmath.quad(f, [a, b]) / mpmath.quad(p, [a, b]))
+
+
+@lru_cache(maxsize=1024)  # the same coefficient is asked for once per bin of a conditional check
+def _substituted(family: InputFamily, expr: sp.Expr, max_order: int) -> sp.Expr:
+    subs = {moment_symbol(3): family.moment(3), RHO: family.excess_kurtosis}
+    subs.update({moment_symbol(j): family.moment(j) for j in range(5, max_order + 1)})
+    return sp.simplify(expr.subs(subs))
 
 
 def _gaussian(rng, shape, dtype):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 import sympy as sp
@@ -71,6 +72,7 @@ class Rule(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+@lru_cache(maxsize=None)  # a claim's verdict is read several times (text, report, counts)
 def same(a: sp.Expr, b: sp.Expr) -> bool:
     """Exact symbolic equality (SymPy simplifies the difference to 0)."""
     return sp.simplify(sp.expand(a - b)) == 0
