@@ -16,7 +16,7 @@ import sympy as sp
 
 from . import symbols
 from ._moments import SKEW, Z, expect_product_of_sums, moment_symbol
-from .symbols import SIGMA_P, M, U
+from .symbols import SIGMA_P, M
 
 
 def _ddof(ddof: int) -> int:
@@ -35,18 +35,36 @@ def _moment_of_variance_estimate(power: int, ddof: int, with_mean: bool = False)
     """:math:`\\mathbb E[\\bar z^{w}(\\hat\\sigma^2/\\sigma_P^2-1)^{p}]`, exact in M (:math:`w` = ``with_mean``).
 
     :math:`(w_2P_2+w_{11}P_1^2-1)^p` is expanded multinomially into products of power sums, each
-    averaged by :func:`theory._moments.expect_product_of_sums`."""
+    averaged by :func:`theory._moments.expect_product_of_sums`, over the common denominator
+    :math:`(M(M-d))^p` of the weights (:math:`\\times M` with the mean); the rational function is
+    then cancelled and factored."""
     (sq, w_sq), (pair, w_pair) = _standardized_variance_estimate(ddof)
-    total = sp.Integer(0)
+    common = sp.denom(sp.together(w_pair)) ** power  # clears every w_sq^a w_pair^b with a + b <= power
+    numerator = sp.Integer(0)
     for a in range(power + 1):
         for b in range(power - a + 1):
             c = power - a - b  # a factors P2, b factors P1^2, c factors -1
             weight = sp.factorial(power) / (sp.factorial(a) * sp.factorial(b) * sp.factorial(c))
             factors = sq * a + pair * b + ([Z] if with_mean else [])
-            total += weight * w_sq**a * w_pair**b * (-1) ** c * expect_product_of_sums(factors, M)
-    if with_mean:
-        total /= M
-    return sp.factor(sp.cancel(sp.together(total)))  # a rational function: its canonical form, no simplify
+            cleared = sp.cancel(w_sq**a * w_pair**b * common)  # a polynomial in M
+            numerator += weight * (-1) ** c * cleared * expect_product_of_sums(factors, M)
+    return sp.factor(sp.cancel(sp.expand(numerator) / (common * (M if with_mean else 1))))
+
+
+def _series_in_inverse_M(expr: sp.Expr, order: int) -> sp.Expr:
+    r"""The series of a rational function of :math:`M` in :math:`u=1/M` through :math:`M^{-\text{order}}`:
+    :math:`P(M)/Q(M)=u^{\deg Q-\deg P}\tilde P(u)/\tilde Q(u)` with the coefficients reversed, and
+    :math:`\tilde P/\tilde Q` divided out as a power series (:math:`\tilde Q(0)\ne0` is the leading
+    coefficient of :math:`Q`)."""
+    numerator, denominator = (sp.Poly(e, M) for e in sp.fraction(sp.together(expr)))
+    shift = denominator.degree() - numerator.degree()
+    n = order - shift
+    p, q = numerator.all_coeffs(), denominator.all_coeffs()
+    p, q = p + [0] * (n + 1 - len(p)), q + [0] * (n + 1 - len(q))
+    c: list[sp.Expr] = []
+    for k in range(n + 1):
+        c.append(sp.expand((p[k] - sum(q[j] * c[k - j] for j in range(1, k + 1))) / q[0]))
+    return sp.expand(sum((ck / M ** (k + shift) for k, ck in enumerate(c)), sp.Integer(0)))
 
 
 def var_mu_B() -> sp.Expr:
@@ -125,20 +143,20 @@ def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     total = sum(
         sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d) for k in range(0, 2 * order + 1)
     )
-    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
-    return sp.expand(series.subs(U, 1 / M))
+    return _series_in_inverse_M(total, order)
 
 
 @lru_cache(maxsize=None)
 def cov_mu_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
-    r""":math:`\operatorname{Cov}(\mu_B,\sigma_B)/\sigma_P^2=\mathbb E[\bar z\sqrt{1+D}]=\sum_k\binom{1/2}{k}\mathbb E[\bar zD^k]`
-    to :math:`O(M^{-\text{order}})` (terms :math:`k\le 2\,\text{order}-1` suffice); first order :math:`s/(2M)`."""
+    r""":math:`\operatorname{Cov}(\mu_B,\sigma_B)/\sigma_P^2=\mathbb E[\bar z\sqrt{1+D}]
+    =\sum_k\binom{1/2}{k}\mathbb E[\bar zD^k]` to :math:`O(M^{-\text{order}})` (terms
+    :math:`k\le 2\,\text{order}-1` suffice); first order :math:`s/(2M)`."""
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
     d = _ddof(ddof)
-    total = sum(sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d, True) for k in range(1, 2 * order))
-    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
-    return sp.expand(series.subs(U, 1 / M))
+    total = sum(sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d, True)
+                for k in range(1, 2 * order))
+    return _series_in_inverse_M(total, order)
 
 
 @lru_cache(maxsize=None)
@@ -146,8 +164,7 @@ def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     r""":math:`\operatorname{Var}\sigma_B/\sigma_P^2=\mathbb E\sigma_B^2/\sigma_P^2-(\mathbb E\sigma_B/\sigma_P)^2`
     to :math:`O(M^{-\text{order}})` (exact first factor, :func:`mean_sigma_B_series` for the second)."""
     total = mean_sigma2_B(ddof).subs(SIGMA_P, 1) - mean_sigma_B_series(order, ddof) ** 2
-    series = sp.series(sp.expand(total.subs(M, 1 / U)), U, 0, order + 1).removeO()
-    return sp.expand(series.subs(U, 1 / M))
+    return _series_in_inverse_M(total, order)
 
 
 __all__ = [

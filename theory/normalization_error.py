@@ -83,23 +83,28 @@ def _expansion(centered: bool, ddof: int, moment: int = 2) -> dict[str, dict[int
     q_series = {}
     r_series = {}
 
-    def truncated(expr):
-        return sp.Poly(sp.series(expr, u, 0, _MAX_ORDER + 1).removeO(), u, domain=coeff_domain)
+    def truncated(base, exponent):  # (1 + x)^e = sum_j binom(e, j) x^j with x = base - 1 = O(u)
+        x, term, out = (sp.Poly(e, u, domain=coeff_domain) for e in (base - 1, 1, 1))
+        for j in range(1, _MAX_ORDER + 1):
+            term = sp.Poly.from_dict({m: c for m, c in (term * x).as_dict().items() if m[0] <= _MAX_ORDER}, u,
+                                     domain=coeff_domain)
+            out += term * sp.binomial(exponent, j)
+        return out
 
     grouped: dict[str, dict[int, sp.Expr]] = {}
     for (_, i, j), c in target.terms():
         moment = sp.expand(expect_product_of_sums([Z] * i + [Z**2 - 1] * j, v - 1))
         source = "cross" if i and j else ("sigma" if j or not i else "mu")
-        term = sp.Poly(c.as_expr() * moment, *gens2, domain=coeff_domain)
+        term = sp.Poly(c.as_expr(), *gens2, domain=coeff_domain) * sp.Poly(moment, *gens2, domain=coeff_domain)
         acc = grouped.setdefault(source, {})
         for (a, bv, k, l), coeff in term.terms():
             shift = a - bv
             if shift > _MAX_ORDER:
                 continue
             if k not in q_series:
-                q_series[k] = truncated(s0 ** sp.Rational(-k, 2))
+                q_series[k] = truncated(s0, sp.Rational(-k, 2))
             if l not in r_series:
-                r_series[l] = truncated((1 - u) ** sp.Rational(l, 2) if ddof else sp.Integer(1))
+                r_series[l] = truncated(1 - u, sp.Rational(l, 2) if ddof else 0)
             product = q_series[k] * r_series[l]
             for (p,), pc in product.terms():
                 power = shift + p
