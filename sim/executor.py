@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Self, TypeVar
 
 from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
 __all__ = ["CONNECT_TIMEOUT", "KINDS", "Executor", "make_executor"]
 
@@ -78,6 +79,9 @@ def _init_process(threads: int, parent: int) -> None:
     threadpool_limits(threads)
     # Ctrl-C reaches the whole process group: the main process handles it and ends the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # tqdm's default lock is a multiprocessing RLock: a named semaphore that a worker ended in the
+    # middle of a task could never release, and the resource tracker would report it as leaked
+    tqdm.set_lock(threading.RLock())
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
 
 
