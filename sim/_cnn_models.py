@@ -13,8 +13,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._cnn_layers import (HE_GAIN, MeanOnlyBatchNorm, PopulationNorm, SeededDropout, VarianceOnlyBatchNorm,
-                          WeightNormalized)
+from ._cnn_layers import (
+    HE_GAIN,
+    MeanOnlyBatchNorm,
+    PopulationNorm,
+    SeededDropout,
+    VarianceOnlyBatchNorm,
+    WeightNormalized,
+)
 
 CONV_WIDTHS = (32, 32, 64, 64)
 HIDDEN = 512

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ._cnn_data import ImageData
 from ._cnn_models import SeedCNN
 from ._cnn_population import refresh_population
-from .cnn import CNNRun, MOMENTUM, variant
+from .cnn import MOMENTUM, CNNRun, variant
 
 THREADS = 1  #: intra-op threads per run (parallelism comes from running several runs at once)
 EVAL_CHUNK = 1000

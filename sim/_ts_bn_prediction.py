@@ -303,7 +303,8 @@ def paired_drift(paired: Any, dataset: Any, start: int = -2, end: int = -1) -> t
     return paired_mean(paired[end] - paired[start], dataset)
 
 
-def paired_extrapolation(paired: Any, eta: Any, dataset: Any, start: int = -2, end: int = -1) -> tuple[float, float, int]:
+def paired_extrapolation(paired: Any, eta: Any, dataset: Any, start: int = -2,
+                         end: int = -1) -> tuple[float, float, int]:
     """The paired difference extrapolated to a vanishing effective step, from two checkpoints of each
     run: SGD's stationary bias is linear in the effective rate ``eta`` (measured: with the inverse
     decay the paired error is proportional to it), so per replica

@@ -16,16 +16,17 @@ import sympy as sp
 
 from theory._parser import X
 from theory.activations import NAMED
+from theory.cli import run_main
 from verify import activation as cli
 from verify import zeta_check
+from verify.check import Check
 from verify.zeta_check import ActivationCheck
-from theory.cli import run_main
 
 from .helpers import plant as planted
-from verify.check import Check
 
 ROOT = Path(__file__).resolve().parents[1]
-HANG_GUARD_S = 60.0  # interpreter start-up included (seconds on a loaded machine); a rejection itself takes milliseconds
+#: interpreter start-up included (seconds on a loaded machine); a rejection itself takes milliseconds
+HANG_GUARD_S = 60.0
 
 BAD_INPUT = {
     "no EXPR": ((), "the following arguments are required: EXPR"),

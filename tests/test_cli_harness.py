@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from theory._parser import FormulaError
 from theory import cli as _cli
+from theory._parser import FormulaError
 from theory.cli import Parser, atomic_write, finite_float, int_in, one_line, run_main
 
 ROOT = Path(__file__).resolve().parents[1]

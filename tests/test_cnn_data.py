@@ -9,8 +9,17 @@ from importlib import metadata
 import numpy as np
 import pytest
 
-from sim._cnn_data import (CIFAR_RECORD, average_pool, cifar10, interleave_classes, load_images, mnist5k,
-                           parse_cifar10_bin, parse_mnist_csv, split_per_class)
+from sim._cnn_data import (
+    CIFAR_RECORD,
+    average_pool,
+    cifar10,
+    interleave_classes,
+    load_images,
+    mnist5k,
+    parse_cifar10_bin,
+    parse_mnist_csv,
+    split_per_class,
+)
 
 
 def _cifar_file(path, labels, rng):

@@ -9,8 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from sim._cnn_data import ImageData  # noqa: E402
-from sim._cnn_layers import (MeanOnlyBatchNorm, PopulationNorm, SeededDropout, VarianceOnlyBatchNorm,  # noqa: E402
-                             WeightNormalized)
+from sim._cnn_layers import MeanOnlyBatchNorm, PopulationNorm, SeededDropout, VarianceOnlyBatchNorm, WeightNormalized  # noqa: E402
 from sim._cnn_models import SeedCNN  # noqa: E402
 from sim._cnn_population import refresh_population  # noqa: E402
 from sim._cnn_train import _Trainer, build_model, configure  # noqa: E402

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from theory import DivergentExpectation, zeta, zeta_corrections
+from theory.activations import softplus
 from theory.symbols import M as M_SYM
 from theory.symbols import T, X
-from theory.activations import softplus
 
 FAMILIES = ("gaussian", "laplace", "uniform", "exponential")
 MONOTONE = ("identity", "squared_loss", "relu", "softplus", "sigmoid", "tanh", "elu", "softsign")

@@ -4,16 +4,16 @@ import pytest
 import sympy as sp
 
 from theory import batch_statistics as bs
-
-from .test_batch_statistics import remainder_scaling
 from theory._moments import RHO, SKEW, moment_symbol
-from theory.symbols import N_BAR, SIGMA_P
-from theory.symbols import M as M_SYM
 from theory.normalization_error import (
     conditional_error_coefficients,
     exact_error_from_mean_sigma,
     overall_error,
 )
+from theory.symbols import N_BAR, SIGMA_P
+from theory.symbols import M as M_SYM
+
+from .test_batch_statistics import remainder_scaling
 
 U = sp.Symbol("u", positive=True)
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from theory import _parser, _parser_functions
-from theory._parser import MAX_DEPTH, MAX_LENGTH, X, FormulaError, describe_grammar, parse_expression
+from theory._parser import MAX_DEPTH, MAX_LENGTH, FormulaError, X, describe_grammar, parse_expression
 
 HANG_GUARD_S = 1.0  # generous: each rejection below takes milliseconds
 

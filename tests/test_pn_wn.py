@@ -4,8 +4,8 @@ import numpy as np
 import sympy as sp
 
 from theory import pn_as_wn
-from theory.symbols import BETA, GAMMA, MU_P
 from theory.pn_wn import A_VAR, W_NORM
+from theory.symbols import BETA, GAMMA, MU_P
 
 
 def test_derived_map():

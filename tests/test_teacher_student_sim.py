@@ -11,9 +11,9 @@ import pytest
 
 import sim.teacher_student as sts
 from sim._backend import cuda_status
+from sim._seeds import keyed_seed
 from sim._ts_bn import BNConfig, BNState, bn_forward_backward, bn_head, bn_test_errors, train_bn
 from sim._ts_data import teacher_data
-from sim._seeds import keyed_seed
 from sim._ts_linear import (
     RidgeSpectrum,
     gradient_descent_least_squares,
@@ -281,7 +281,8 @@ def test_grid_over_N_and_M_equals_single_sweeps(tmp_path):
         np.testing.assert_array_equal(arrays["bn"], alone["bn"])
     linear = sts.sweep_grid("linear", [32, 64], [2.0, 1.0], seed=SEED, datasets=1, zetas=[0.1])
     # (N, alpha) = (32, 2) and (64, 1) both have P = 64: their data must still differ
-    assert linear[sts.GridPoint(32, None, 2.0)]["stieltjes"][0, 0] != linear[sts.GridPoint(64, None, 1.0)]["stieltjes"][0, 0]
+    first = [linear[sts.GridPoint(n, None, a)]["stieltjes"][0, 0] for n, a in ((32, 2.0), (64, 1.0))]
+    assert first[0] != first[1]
     with pytest.raises(ValueError, match="Ms"):
         sts.sweep_grid("linear", [32], [1.0], Ms=[8], seed=SEED, datasets=1)
     with pytest.raises(ValueError, match="M must be"):

@@ -21,7 +21,14 @@ import sympy as sp
 from ._exp_poly import exp_poly_terms
 from ._pieces import Pieces, jumps, numeric_value, pieces
 from ._singularities import (
-    FINITE, Finiteness, candidate_points, combine, domain_problem, local_finiteness, probability, tail_finiteness,
+    FINITE,
+    Finiteness,
+    candidate_points,
+    combine,
+    domain_problem,
+    local_finiteness,
+    probability,
+    tail_finiteness,
 )
 from ._zeros import Unlocatable
 from .input_families import InputFamily, get_family

@@ -4,8 +4,8 @@ when the result cannot be trusted.
 Used to probe an activation far out in the input's tails and very close to its singular points,
 where float64 over- or underflows.  Deterministic (no time limits): a sum that cancels to below
 ``2**-(prec - 40)`` of its largest term, an ``exp`` of an argument above ``2**200`` (doubly
-exponential growth; an exponential below ``exp(-2**200)`` is taken as 0) and a value that is not real raise :class:`Unreliable` instead of returning
-a wrong number.
+exponential growth; an exponential below ``exp(-2**200)`` is taken as 0) and a value that is not
+real raise :class:`Unreliable` instead of returning a wrong number.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ._formula import Formula
-from .symbols import M, N_BAR, RHO, SIGMA_P
+from .symbols import N_BAR, RHO, SIGMA_P, M
 
 #: mean of a chi variable with M - 1 degrees of freedom, the factor of E sigma_B for Gaussian h
 CHI_M = sp.Symbol("chi_M", positive=True)

@@ -99,7 +99,8 @@ def real_roots(arg: sp.Expr) -> list[sp.Expr]:
             raise ValueError(f"cannot locate the kinks of {sp.sstr(arg)}")
         if sign < 0:
             return []
-        return sorted({(-b - sp.sqrt(disc)) / (2 * a), (-b + sp.sqrt(disc)) / (2 * a)}, key=lambda r: float(sp.N(r, 30)))
+        roots = {(-b - sp.sqrt(disc)) / (2 * a), (-b + sp.sqrt(disc)) / (2 * a)}
+        return sorted(roots, key=lambda r: float(sp.N(r, 30)))
     if not all(c.is_Rational for c in poly.all_coeffs()):
         raise ValueError(f"cannot locate the kinks of {sp.sstr(arg)}: degree 3 and 4 need rational coefficients")
     return list(sp.real_roots(poly))

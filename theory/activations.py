@@ -14,7 +14,6 @@ import sympy as sp
 from .symbols import T, X
 
 
-
 def softplus(t: sp.Expr = T) -> sp.Expr:
     r"""Softplus with temperature :math:`t`: :math:`g(x)=\tfrac1t\log(1+e^{tx})` (seed §1.4)."""
     return sp.log(1 + sp.exp(t * X)) / t

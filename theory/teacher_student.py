@@ -215,8 +215,9 @@ def _numeric():
 
 
 def mp_stieltjes(alpha, zeta):
-    """:math:`G(\\zeta) = \\frac{1-\\alpha-\\zeta+\\sqrt{(\\zeta+(1+\\sqrt\\alpha)^2)(\\zeta+(1-\\sqrt\\alpha)^2)}}{2\\zeta}`
-    (§2.3, derived), evaluated in the cancellation-free form on each side of ``alpha = 1``."""
+    """:math:`G(\\zeta) = \\frac{1-\\alpha-\\zeta
+    +\\sqrt{(\\zeta+(1+\\sqrt\\alpha)^2)(\\zeta+(1-\\sqrt\\alpha)^2)}}{2\\zeta}` (§2.3, derived),
+    evaluated in the cancellation-free form on each side of ``alpha = 1``."""
     a, z = np.broadcast_arrays(_positive("alpha", alpha), _positive("zeta", zeta))
     root = np.sqrt((z + (1 + np.sqrt(a)) ** 2) * (z + (1 - np.sqrt(a)) ** 2))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -265,7 +266,8 @@ def wn_error_finite(alpha, zeta, delta, N: int):
 
 def ridge_correction(alpha, zeta, delta):
     """The coefficient ``c`` of ``1/N`` in :func:`wn_error_finite` (``zeta > 0``)."""
-    a, z, d2 = np.broadcast_arrays(_positive("alpha", alpha), _positive("zeta", zeta), _nonnegative("delta", delta) ** 2)
+    a, z, d2 = np.broadcast_arrays(_positive("alpha", alpha), _positive("zeta", zeta),
+                                   _nonnegative("delta", delta) ** 2)
     num = _numeric()
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(a < 1, num["corr_below"](a, z, d2), num["corr_above"](a, z, d2))
