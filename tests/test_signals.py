@@ -69,6 +69,13 @@ def _saved_tasks(folder: Path) -> list[Path]:
     return sorted(out)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C's default action in the run, as a terminal gives it: a shell without job control starts
+    a background job (``cmd &``, ``nohup``) with SIGINT ignored, which its children inherit, and a run
+    started so rightly ignores Ctrl-C — the suite may itself run that way."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def launch():
     """Start runs in their own sessions; whatever a failed assertion leaves running is killed."""
@@ -76,7 +83,7 @@ def launch():
 
     def start(command: list[str]) -> subprocess.Popen:
         started.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        text=True, start_new_session=True))
+                                        text=True, start_new_session=True, preexec_fn=_as_from_a_terminal))
         return started[-1]
 
     yield start
