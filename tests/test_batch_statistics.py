@@ -78,3 +78,17 @@ def test_cov_series_against_exact_skewed_two_point_law():
         scaled.append((exact - float(series.subs(M_SYM, m))) * m**3)
     assert abs(scaled[2] - scaled[1]) < 0.05 * abs(scaled[1]) + 0.5
     assert abs(scaled[1] - scaled[0]) < 0.1 * abs(scaled[0]) + 1.0
+
+
+@pytest.mark.parametrize("expr", [
+    (M_SYM + 1) / (M_SYM - 1),                               # degree 0: a constant term
+    SKEW * M_SYM**2 / ((M_SYM - 1) ** 2 * (M_SYM + 2)),      # symbolic coefficients, shift 1
+    (RHO + 3) / (M_SYM**2 * (M_SYM - 1)) + 1 / M_SYM,        # a sum, shifts 1 and 3
+    M_SYM**2 / (M_SYM + 1),                                  # a pole at M = oo: terms M and 1 too
+    1 / (M_SYM - 1) ** 5,                                    # shift above the order: 0 through M^-3
+    sp.Integer(0),
+])
+def test_series_in_inverse_M_equals_sympy_series(expr):
+    u = sp.Symbol("u", positive=True)
+    reference = sp.series(expr.subs(M_SYM, 1 / u), u, 0, 4).removeO().subs(u, 1 / M_SYM)
+    assert sp.expand(bs._series_in_inverse_M(expr, 3) - reference) == 0

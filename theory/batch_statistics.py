@@ -57,6 +57,8 @@ def _series_in_inverse_M(expr: sp.Expr, order: int) -> sp.Expr:
     :math:`\tilde P/\tilde Q` divided out as a power series (:math:`\tilde Q(0)\ne0` is the leading
     coefficient of :math:`Q`)."""
     numerator, denominator = (sp.Poly(e, M) for e in sp.fraction(sp.together(expr)))
+    if numerator.is_zero:
+        return sp.Integer(0)
     shift = denominator.degree() - numerator.degree()
     n = order - shift
     p, q = numerator.all_coeffs(), denominator.all_coeffs()
