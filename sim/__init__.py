@@ -36,7 +36,9 @@ from ._ts_bn_prediction import stationary_prediction as bn_stationary_prediction
 from ._ts_data import teacher_data as teacher_data
 from ._ts_linear import RidgeSpectrum as RidgeSpectrum
 from ._ts_linear import min_norm_least_squares as min_norm_least_squares
+from ._ts_store import Job as Job
 from ._ts_store import SweepStore as SweepStore
+from ._ts_store import run_jobs as run_jobs
 from ._ts_store import run_points as run_points
 from .batch_noise import GLM as GLM
 from .batch_noise import BatchNoiseResult as BatchNoiseResult
@@ -53,10 +55,12 @@ from .pn_wn import simulate_pn_wn as simulate_pn_wn
 from .teacher_student import BNConfig as BNConfig
 from .teacher_student import GridPoint as GridPoint
 from .teacher_student import SweepOptions as SweepOptions
+from .teacher_student import SweepPlan as SweepPlan
 from .teacher_student import ZetaFit as ZetaFit
 from .teacher_student import bn_point as bn_point
 from .teacher_student import fit_effective_zeta as fit_effective_zeta
 from .teacher_student import linear_point as linear_point
+from .teacher_student import plan_sweep_grid as plan_sweep_grid
 from .teacher_student import samples_for as samples_for
 from .teacher_student import sweep as sweep
 from .teacher_student import sweep_grid as sweep_grid
@@ -90,6 +94,7 @@ __all__ = [
     "GridPoint",
     "ImageData",
     "InputSampler",
+    "Job",
     "keyed_seed",
     "lambdify_modules",
     "linear_point",
@@ -99,10 +104,12 @@ __all__ = [
     "paired_drift",
     "paired_extrapolation",
     "paired_mean",
+    "plan_sweep_grid",
     "PNWNFit",
     "resolve_backend",
     "RidgeSpectrum",
     "row_gather",
+    "run_jobs",
     "run_points",
     "samples_for",
     "SeedLike",
@@ -111,6 +118,7 @@ __all__ = [
     "sweep",
     "sweep_grid",
     "SweepOptions",
+    "SweepPlan",
     "SweepStore",
     "teacher_data",
     "to_numpy",

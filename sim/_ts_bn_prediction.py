@@ -130,43 +130,83 @@ def _epoch_batches(P: int, M: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(P)[: per * M].reshape(per, M)
 
 
+def _positions(batches: np.ndarray, P: int) -> np.ndarray:
+    """``(E, P)``: where each sample sits in its epoch's flattened batches (``K M``: in none, when
+    ``M`` does not divide ``P``) -- the inverse permutation that turns a scatter-add into a gather."""
+    E, K, M = batches.shape
+    where = np.full((E, P), K * M)
+    np.put_along_axis(where, batches.reshape(E, K * M), np.arange(K * M)[None, :].repeat(E, 0), axis=1)
+    return where
+
+
+def _correlation_rows(Ht: Any, Yt: Any, batches: np.ndarray, where: np.ndarray) -> tuple[Any, Any]:
+    """:func:`batch_correlation` on rows: ``Ht``, ``Yt`` (R, P), one replica per row; returns the sum
+    (R,) and the gradient (R, P).  Every batch is a row of length M and each batch statistic a
+    matrix-vector product with ones (a tenth of the time of NumPy's reductions over a short axis)."""
+    xp = array_namespace(Ht)
+    idx = xp.asarray(batches)
+    R, (E, K, M) = Ht.shape[0], batches.shape
+    Hc, Yc = (xp.take(A, idx, axis=1).reshape(-1, M) for A in (Ht, Yt))  # (R E K, M): one batch per row
+    ones = xp.ones(M)
+    Hc -= (Hc @ ones / M)[:, None]
+    Yc -= (Yc @ ones / M)[:, None]
+    inv_sigma = ((Hc * Hc) @ ones / M) ** -0.5
+    C = (Hc * Yc) @ ones * (inv_sigma / M)  # (1/M) sum_B n_hat y
+    Hc *= (C * inv_sigma)[:, None]  # n_hat C
+    Yc -= Hc
+    Yc *= (inv_sigma / M)[:, None]  # dC/dh = (y - y_B - n_hat C)/(M sigma_B)
+    flat = xp.concatenate([Yc.reshape(R, E, K * M), xp.zeros((R, E, 1))], axis=2)
+    grad = xp.take_along_axis(flat, xp.asarray(where)[None], axis=2).sum(axis=1)
+    return C.reshape(R, -1).sum(axis=1), grad
+
+
 def batch_correlation(H: Any, Y: Any, batches: np.ndarray) -> tuple[Any, Any]:
     r"""Sum over ``batches`` (E, K, M) — ``E`` epochs of ``K`` disjoint batches — of
     :math:`C_B=\frac1M\sum_B\hat n\,y` per replica, and of its gradient with respect to ``H`` (P, R):
-    :math:`\partial C_B/\partial h_i=(y_i-\bar y_B-\hat n_iC_B)/(M\sigma_B)`."""
-    xp = array_namespace(H)
-    idx = xp.asarray(batches)
-    Hb, Yb = H[idx], Y[idx]  # (E, K, M, R)
-    Hc = Hb - Hb.mean(axis=2, keepdims=True)
-    sigma = xp.sqrt((Hc * Hc).mean(axis=2, keepdims=True))
-    n_hat = Hc / sigma
-    Yc = Yb - Yb.mean(axis=2, keepdims=True)
-    C = (n_hat * Yc).mean(axis=2, keepdims=True)
-    dH = (Yc - n_hat * C) / (batches.shape[2] * sigma)
-    # scatter-add as a gather: within an epoch every sample sits at one position (or none, when
-    # M does not divide P), so its gradient is read from there through the inverse permutation
-    E, K, M = batches.shape
-    flat = xp.concatenate([dH.reshape(E, K * M, -1), xp.zeros((E, 1, H.shape[1]))], axis=1)
-    where = np.full((E, H.shape[0]), K * M)
-    np.put_along_axis(where, batches.reshape(E, K * M), np.arange(K * M)[None, :].repeat(E, 0), axis=1)
-    grad = xp.take_along_axis(flat, xp.asarray(where)[:, :, None], axis=1).sum(axis=0)
-    return C.sum(axis=(0, 1, 2)), grad
+    :math:`\partial C_B/\partial h_i=(y_i-\bar y_B-\hat n_iC_B)/(M\sigma_B)`.  Within an epoch every
+    sample sits at one position (or none, when M does not divide P), so the scatter-add of the
+    gradient is a gather through the inverse permutation."""
+    total, grad = _correlation_rows(H.T, Y.T, batches, _positions(batches, H.shape[0]))
+    return total, grad.T
+
+
+@dataclass(frozen=True)
+class BatchEpochs:
+    """``epochs`` epochs of random batches of ``P`` samples (drawn once from ``seed``) and their
+    inverse permutations, streamed ``chunk`` epochs at a time by :func:`expected_correlation`."""
+
+    chunks: tuple[tuple[np.ndarray, np.ndarray], ...]  #: (batches (E, K, M), positions (E, P)) per chunk
+    count: int  #: batches in all
+
+    @classmethod
+    def draw(cls, P: int, M: int, epochs: int, seed: np.random.SeedSequence, chunk: int = 8) -> BatchEpochs:
+        rng = default_rng(seed, np)
+        chunks = []
+        for start in range(0, epochs, chunk):
+            batches = np.stack([_epoch_batches(P, M, rng) for _ in range(min(chunk, epochs - start))])
+            chunks.append((batches, _positions(batches, P)))
+        return cls(tuple(chunks), sum(b.shape[0] * b.shape[1] for b, _ in chunks))
+
+
+def _expected_rows(X: Any, Yt: Any, W: Any, epochs: BatchEpochs) -> tuple[Any, Any]:
+    """``F`` (R,) and ``dF/dW`` (N, R) for labels on rows ``Yt`` (R, P).  Both products put the
+    replicas on the short axis of their output (``W^T X^T``, ``G^T X``): each then streams ``X``
+    once at full speed (1.5x and 3x faster than ``X W`` and ``X^T G`` at N = 4096, R = 3)."""
+    xp = array_namespace(X)
+    Ht = W.T @ X.T
+    total, grad = 0, xp.zeros_like(Ht)
+    for batches, where in epochs.chunks:
+        c, g = _correlation_rows(Ht, Yt, batches, where)
+        total, grad = total + c, grad + g
+    return total / epochs.count, (grad @ X).T / epochs.count
 
 
 def expected_correlation(X: Any, Y: Any, W: Any, M: int, epochs: int, seed: np.random.SeedSequence,
                          chunk: int = 8) -> tuple[Any, Any]:
     """``F`` (R,) and ``dF/dW`` (N, R): the mean batch correlation over ``epochs`` epochs of random
     batches (the same for every call with the same ``seed``), streamed ``chunk`` epochs at a time."""
-    xp = array_namespace(X)
-    P = X.shape[0]
-    rng = default_rng(seed, np)
-    H = X @ W
-    total, grad, count = 0, xp.zeros_like(H), 0
-    for start in range(0, epochs, chunk):
-        batches = np.stack([_epoch_batches(P, M, rng) for _ in range(min(chunk, epochs - start))])
-        c, g = batch_correlation(H, Y, batches)
-        total, grad, count = total + c, grad + g, count + batches.shape[0] * batches.shape[1]
-    return total / count, X.T @ grad / count
+    labels = array_namespace(X).ascontiguousarray(Y.T)
+    return _expected_rows(X, labels, W, BatchEpochs.draw(X.shape[0], M, epochs, seed, chunk))
 
 
 @dataclass(frozen=True)
@@ -249,21 +289,23 @@ def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.rand
     P = design.X.shape[0]
     W = design.least_squares(Y)
     scale = P / bn_chi_factor(M)
+    batches, Yt = BatchEpochs.draw(P, M, epochs, seed), xp.ascontiguousarray(Y.T)
+
+    def value_at(V):
+        return _expected_rows(design.X, Yt, V, batches)[0]
 
     def grad_at(V):
-        return expected_correlation(design.X, Y, V, M, epochs, seed)[1]
+        return _expected_rows(design.X, Yt, V, batches)[1]
 
     for it in range(1, max_iter + 1):
         g = grad_at(W)
         sigma_h = (design.Xc @ W).std(axis=0)
         step = _newton_step(grad_at, W, g, lambda r: design.solve(r) * (scale * sigma_h), 1e-6, 200)
-        step = _backtrack(lambda V: expected_correlation(design.X, Y, V, M, epochs, seed)[0], W, step)
+        step = _backtrack(value_at, W, step)
         W = W + step
         if float(xp.max(xp.linalg.norm(step, axis=0) / xp.linalg.norm(W, axis=0))) < tol:
-            F, _ = expected_correlation(design.X, Y, W, M, epochs, seed)
-            return StationaryPoint(W, F, it, True)
-    F, _ = expected_correlation(design.X, Y, W, M, epochs, seed)
-    return StationaryPoint(W, F, max_iter, False)
+            return StationaryPoint(W, value_at(W), it, True)
+    return StationaryPoint(W, value_at(W), max_iter, False)
 
 
 def stationary_prediction(X: Any, Y: Any, W_star: Any, M: int, *, seed: np.random.SeedSequence, epochs: int = 200,

@@ -12,25 +12,33 @@ import numpy as np
 from ._backend import array_namespace, to_numpy
 
 
-def min_norm_least_squares(X: Any, Y: Any) -> Any:
+def smaller_gram(X: Any) -> Any:
+    """The smaller Gram matrix of ``X`` (P, N): ``X^T X`` when ``P >= N``, else ``X X^T``.  The
+    solvers below take it as ``gram`` so that one data set forms it once for all of them."""
+    return X.T @ X if X.shape[0] >= X.shape[1] else X @ X.T
+
+
+def min_norm_least_squares(X: Any, Y: Any, *, gram: Any | None = None) -> Any:
     """``X^+ Y`` by ``solve`` on the smaller Gram matrix: ``X^T (X X^T)^{-1} Y`` (P < N) or
     ``(X^T X)^{-1} X^T Y`` (P >= N), one factorization for every column of ``Y``.  Never forms
-    an inverse."""
+    an inverse.  ``gram``: :func:`smaller_gram` of ``X``, if the caller has it."""
     xp = array_namespace(X)
-    P, N = X.shape
-    if P < N:
-        return X.T @ xp.linalg.solve(X @ X.T, Y)
-    return xp.linalg.solve(X.T @ X, X.T @ Y)
+    gram = smaller_gram(X) if gram is None else gram
+    if X.shape[0] < X.shape[1]:
+        return X.T @ xp.linalg.solve(gram, Y)
+    return xp.linalg.solve(gram, X.T @ Y)
 
 
-def _normal_operator(X: Any) -> Callable[[Any], Any]:
-    """``V -> X^T X V / P``.  With ``P >= N`` through the Gram matrix, formed once: each call then
-    reads N^2 numbers instead of 2 P N (4x fewer at alpha = 2 for the iterative solvers)."""
+def _normal_operator(X: Any, gram: Any | None) -> Callable[[Any], Any]:
+    """``U -> U X^T X / P`` on rows: ``U`` (T, N) holds one teacher per row, so each product
+    streams the large matrix once against a few rows (twice as fast as ``X^T X V`` on columns,
+    measured at N = 4096, T = 8).  With ``P >= N`` through the Gram matrix (N^2 numbers per call
+    instead of 2 P N: 4x fewer at alpha = 2)."""
     P, N = X.shape
     if P >= N:
-        gram = X.T @ X / P
-        return lambda V: gram @ V
-    return lambda V: X.T @ (X @ V) / P
+        normal = (smaller_gram(X) if gram is None else gram) / P
+        return lambda U: U @ normal
+    return lambda U: (U @ X.T) @ X / P
 
 
 def _largest_eigenvalue(normal: Callable[[Any], Any], v: Any, iterations: int = 60) -> float:
@@ -44,12 +52,13 @@ def _largest_eigenvalue(normal: Callable[[Any], Any], v: Any, iterations: int = 
     return value
 
 
-def _setup(X: Any, Y: Any) -> tuple[Callable[[Any], Any], Any, float]:
-    """The normal operator, ``X^T Y / P`` and the step ``1/(1.05 lambda_max)`` of both GD solvers."""
+def _setup(X: Any, Y: Any, gram: Any | None) -> tuple[Callable[[Any], Any], Any, float]:
+    """The normal operator on rows, ``Y^T X / P`` (T, N) and the step ``1/(1.05 lambda_max)`` of
+    both GD solvers."""
     xp = array_namespace(X)
-    normal = _normal_operator(X)
+    normal = _normal_operator(X, gram)
     start = xp.ones(X.shape[1], dtype=X.dtype) / np.sqrt(X.shape[1])  # deterministic
-    return normal, X.T @ Y / X.shape[0], 1.0 / (1.05 * _largest_eigenvalue(normal, start))
+    return normal, Y.T @ X / X.shape[0], 1.0 / (1.05 * _largest_eigenvalue(normal, start))
 
 
 @dataclass(frozen=True)
@@ -59,49 +68,51 @@ class GDResult:
     converged: bool
 
 
-def gradient_descent_least_squares(X: Any, Y: Any, *, tol: float = 1e-9, max_iter: int = 200_000) -> GDResult:
+def gradient_descent_least_squares(X: Any, Y: Any, *, tol: float = 1e-9, max_iter: int = 200_000,
+                                   gram: Any | None = None) -> GDResult:
     """Plain full-batch GD on ``(1/P)||X w - y||^2`` from ``w = 0`` with step ``1/lambda_max``, for
-    every column of ``Y`` at once.
+    every column of ``Y`` at once (``gram``: as in :func:`min_norm_least_squares`).
 
     From zero the iterate stays in the row space of ``X``, so it converges to ``X^+ y``.  Stops
     when every column has ``||grad|| <= tol * ||X^T y||/P``.
     """
     xp = array_namespace(X)
-    normal, xty, step = _setup(X, Y)
-    W = xp.zeros((X.shape[1], Y.shape[1]), dtype=X.dtype)
-    target = tol * xp.linalg.norm(xty, axis=0)
+    normal, yx, step = _setup(X, Y, gram)
+    W = xp.zeros((Y.shape[1], X.shape[1]), dtype=X.dtype)  # (T, N): one row per teacher
+    target = tol * xp.linalg.norm(yx, axis=1)
     for it in range(1, max_iter + 1):
-        grad = normal(W) - xty
-        if bool(xp.all(xp.linalg.norm(grad, axis=0) <= target)):
-            return GDResult(W, it, True)
+        grad = normal(W) - yx
+        if bool(xp.all(xp.linalg.norm(grad, axis=1) <= target)):
+            return GDResult(W.T, it, True)
         W = W - step * grad
-    return GDResult(W, max_iter, False)
+    return GDResult(W.T, max_iter, False)
 
 
-def gradient_descent_weight_norm(X: Any, Y: Any, *, tol: float = 1e-9, max_iter: int = 200_000) -> GDResult:
+def gradient_descent_weight_norm(X: Any, Y: Any, *, tol: float = 1e-9, max_iter: int = 200_000,
+                                 gram: Any | None = None) -> GDResult:
     """WN without gamma decay: full-batch GD on ``(gamma, w)`` of ``phi = gamma w^T x/||w||``, for
-    every column of ``Y`` at once.
+    every column of ``Y`` at once (``gram``: as in :func:`min_norm_least_squares`).
 
     Initialization (stated): ``w_0 = X^T y / ||X^T y||`` (in the row space, so ``v = gamma w/||w||``
     stays there), ``gamma_0 = 0``.  Step ``1/lambda_max`` for ``gamma`` and ``||w||^2/lambda_max``
     for ``w`` (the scale-invariant step).  Returns ``v``; converges to ``X^+ y``.
     """
     xp = array_namespace(X)
-    normal, xty, step = _setup(X, Y)
-    W = xty / xp.linalg.norm(xty, axis=0)
-    gamma = xp.zeros(Y.shape[1], dtype=X.dtype)
-    target = tol * xp.linalg.norm(xty, axis=0)
+    normal, yx, step = _setup(X, Y, gram)
+    W = yx / xp.linalg.norm(yx, axis=1)[:, None]  # (T, N): one row per teacher
+    gamma = xp.zeros((Y.shape[1], 1), dtype=X.dtype)
+    target = tol * xp.linalg.norm(yx, axis=1)
     for it in range(1, max_iter + 1):
-        norm = xp.linalg.norm(W, axis=0)
+        norm = xp.linalg.norm(W, axis=1)[:, None]
         U = W / norm
-        grad_v = normal(gamma * U) - xty
-        if bool(xp.all(xp.linalg.norm(grad_v, axis=0) <= target)):
-            return GDResult(gamma * U, it, True)
-        grad_gamma = (grad_v * U).sum(axis=0)
+        grad_v = normal(gamma * U) - yx
+        if bool(xp.all(xp.linalg.norm(grad_v, axis=1) <= target)):
+            return GDResult((gamma * U).T, it, True)
+        grad_gamma = (grad_v * U).sum(axis=1)[:, None]
         grad_W = (gamma / norm) * (grad_v - grad_gamma * U)
         gamma = gamma - step * grad_gamma
         W = W - step * norm**2 * grad_W
-    return GDResult(gamma * W / xp.linalg.norm(W, axis=0), max_iter, False)
+    return GDResult((gamma * W / xp.linalg.norm(W, axis=1)[:, None]).T, max_iter, False)
 
 
 @dataclass(frozen=True)
@@ -120,19 +131,21 @@ class RidgeSpectrum:
     w_star_sq: np.ndarray  # (T,)
 
     @classmethod
-    def from_data(cls, X: Any, y: Any, w_star: Any) -> RidgeSpectrum:
-        """From ``X`` (P, N), labels ``y`` (P, T) and teachers ``w_star`` (N, T)."""
+    def from_data(cls, X: Any, y: Any, w_star: Any, *, gram: Any | None = None) -> RidgeSpectrum:
+        """From ``X`` (P, N), labels ``y`` (P, T) and teachers ``w_star`` (N, T) (``gram``: as in
+        :func:`min_norm_least_squares`)."""
         xp = array_namespace(X)
         P, N = X.shape
+        gram = smaller_gram(X) if gram is None else gram
         if P < N:
-            lam, U = xp.linalg.eigh(X @ X.T / N)
+            lam, U = xp.linalg.eigh(gram / N)
             lam = xp.clip(lam, 0, None)
             # right singular vectors V = X^T U / sqrt(N lam): b_k = sqrt(lam_k/N) (U^T y)_k
             root = xp.sqrt(lam * N)
             signal = (lam / root)[:, None] * (U.T @ y)
             target = (U.T @ (X @ w_star)) / root[:, None]
         else:
-            lam, V = xp.linalg.eigh(X.T @ X / N)
+            lam, V = xp.linalg.eigh(gram / N)
             lam = xp.clip(lam, 0, None)
             signal = V.T @ (X.T @ y) / N
             target = V.T @ w_star

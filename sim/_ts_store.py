@@ -1,4 +1,5 @@
-"""A resumable sweep on disk: one ``.npz`` (no pickle) per finished point plus a JSON manifest.
+"""A resumable sweep on disk: one ``.npz`` (no pickle) per finished point plus a JSON manifest,
+and the runner that sends the tasks of several sweeps to an executor as one queue.
 
 A sweep interrupted midway restarts from the points already saved; a directory written with a
 different configuration is refused, so stale points never mix with new ones.
@@ -9,8 +10,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -56,25 +60,59 @@ class SweepStore:
         return arrays, self.manifest["points"][key]
 
 
+@dataclass(frozen=True)
+class Job:
+    """A set of keyed tasks: ``compute(key)`` for every key.  A sweep's ``compute`` returns
+    ``(arrays, meta)`` (``sweep=True``): its result is the arrays, and with a ``store`` every
+    finished task is saved there (a rerun computes only the missing ones).  ``compute`` must pickle
+    for the parallel executors (a ``functools.partial`` of a module-level function)."""
+
+    keys: tuple[Any, ...]
+    compute: Callable[[Any], Any]
+    store: SweepStore | None = None
+    sweep: bool = True
+
+
+def _job_task(computes: tuple[Callable[[Any], Any], ...], item: tuple[int, Any]) -> Any:
+    job, key = item
+    return computes[job](key)
+
+
+def run_jobs(jobs: Sequence[Job], *, executor: Executor | None = None,
+             progress: bool | None = None) -> list[dict[Any, Any]]:
+    """Every job's results, ``{key: result}`` in the order of its keys.  All the jobs' missing
+    tasks go to ``executor`` (default: this process) as one queue, job after job: a worker that
+    finishes one job's last tasks takes the next job's first instead of waiting for the other
+    workers.  Each task is saved as soon as it arrives.  A progress bar goes to stderr
+    (``progress=None``: only on a TTY)."""
+    jobs = [replace(job, keys=tuple(dict.fromkeys(job.keys))) for job in jobs]
+    out: list[dict[Any, Any]] = [{} for _ in jobs]
+    missing = []
+    for j, job in enumerate(jobs):
+        for key in job.keys:
+            if job.store is not None and job.store.done(key):
+                out[j][key] = job.store.load(key)[0]
+            else:
+                missing.append((j, key))
+    total = sum(len(job.keys) for job in jobs)
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(total=total, initial=total - len(missing), desc="tasks", file=sys.stderr, disable=not show,
+              leave=False) as bar:
+        run = partial(_job_task, tuple(job.compute for job in jobs))
+        for (j, key), result in (executor or Executor()).map_unordered(run, missing):
+            if jobs[j].sweep:
+                arrays, meta = result
+                if jobs[j].store is not None:
+                    jobs[j].store.save(key, arrays, meta)
+                result = {k: np.asarray(v) for k, v in arrays.items()}
+            out[j][key] = result
+            bar.update()
+    return [{key: done[key] for key in job.keys} for job, done in zip(jobs, out)]
+
+
 def run_points(keys: Iterable[str], compute: Callable[[str], tuple[dict, dict]],
                store: SweepStore | None = None, *, progress: bool | None = None,
                executor: Executor | None = None) -> dict[str, dict[str, np.ndarray]]:
-    """``compute(key) -> (arrays, meta)`` for every key not yet in ``store``, run by ``executor``
-    (default: in this process, in order); all points returned in the order of ``keys``.  Each point
-    is saved here as soon as it arrives, so an interrupted sweep resumes from the finished ones.
-    A progress bar goes to stderr (``progress=None``: only on a TTY)."""
-    keys = list(dict.fromkeys(keys))
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for key in keys:
-        if store is not None and store.done(key):
-            out[key] = store.load(key)[0]
-    missing = [key for key in keys if key not in out]
-    show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=len(keys), initial=len(keys) - len(missing), desc="sweep", file=sys.stderr,
-              disable=not show, leave=False) as bar:
-        for key, (arrays, meta) in (executor or Executor()).map_unordered(compute, missing):
-            if store is not None:
-                store.save(key, arrays, meta)
-            out[key] = {k: np.asarray(v) for k, v in arrays.items()}
-            bar.update()
-    return {key: out[key] for key in keys}
+    """``compute(key) -> (arrays, meta)`` for every key not yet in ``store``, run by ``executor``;
+    all points returned in the order of ``keys`` (:func:`run_jobs` with one job)."""
+    return run_jobs([Job(tuple(keys), compute, store)], executor=executor, progress=progress)[0]

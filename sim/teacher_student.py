@@ -4,7 +4,8 @@
   (b) WN + gamma decay = ridge for every zeta from one eigendecomposition, (d) WN without decay.
 * :func:`bn_point` — (c) the BN student trained by minibatch SGD (see :mod:`sim._ts_bn`).
 * :func:`sweep_grid` — either solver over N x M x alpha x data sets on an executor, saved task by
-  task (JSON + ``.npz``) and resumed; :func:`sweep` — the same at one N, keyed by alpha.
+  task (JSON + ``.npz``) and resumed; :func:`sweep` — the same at one N, keyed by alpha;
+  :func:`plan_sweep_grid` — its tasks, for :func:`sim.run_jobs` to run several sweeps as one queue.
 * :func:`fit_effective_zeta` — (e) the gamma decay that best explains a curve, with its interval.
 
 Replicas come as ``datasets`` input matrices times ``teachers`` teachers on each matrix: the
@@ -36,12 +37,13 @@ from ._ts_linear import (
     gradient_descent_least_squares,
     gradient_descent_weight_norm,
     min_norm_least_squares,
+    smaller_gram,
 )
-from ._ts_store import SweepStore, run_points
+from ._ts_store import Job, SweepStore, run_jobs
 from .executor import Executor
 
-__all__ = ["BNConfig", "GridPoint", "SweepOptions", "ZetaFit", "bn_point", "fit_effective_zeta", "linear_point",
-           "samples_for", "sweep", "sweep_grid"]
+__all__ = ["BNConfig", "GridPoint", "SweepOptions", "SweepPlan", "ZetaFit", "bn_point", "fit_effective_zeta",
+           "linear_point", "plan_sweep_grid", "samples_for", "sweep", "sweep_grid"]
 
 
 def samples_for(N: int, alpha: float) -> int:
@@ -159,17 +161,19 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 def _linear_dataset(N: int, alpha: float, dataset: int, options: SweepOptions) -> dict[str, np.ndarray]:
     P, T = samples_for(N, alpha), options.teachers
     X, Y, W_star = _data(N, P, dataset, options)
-    out = {"ls": effective_error(min_norm_least_squares(X, Y), W_star) if abs(P - N) > 1 else np.full(T, np.nan)}
+    gram = smaller_gram(X)  # one Gram matrix for every solver of this data set
+    out = {"ls": effective_error(min_norm_least_squares(X, Y, gram=gram), W_star) if abs(P - N) > 1
+           else np.full(T, np.nan)}
     if options.zetas is not None:
         zetas = np.asarray(options.zetas)
-        spectrum = RidgeSpectrum.from_data(X, Y, W_star)
+        spectrum = RidgeSpectrum.from_data(X, Y, W_star, gram=gram)
         out.update(ridge=spectrum.errors(zetas), ridge_conditional=spectrum.conditional_mean(zetas, options.delta),
                    ridge_variance=spectrum.conditional_variance(zetas, options.delta),
                    stieltjes=spectrum.stieltjes(zetas), zetas=zetas)
     for name, wanted, solver in (("gd", options.gd, gradient_descent_least_squares),
                                  ("wn", options.wn, gradient_descent_weight_norm)):
         if wanted:
-            res = solver(X, Y)
+            res = solver(X, Y, gram=gram)
             out[name] = effective_error(res.weights, W_star)
             out[f"{name}_iterations"] = np.asarray(res.iterations if res.converged else -1)
     out["dataset"] = np.full(T, dataset)
@@ -309,6 +313,38 @@ def _sweep_task(options: SweepOptions, tasks: dict[str, tuple[GridPoint, int]], 
                     "dataset": g}
 
 
+@dataclass(frozen=True)
+class SweepPlan:
+    """A sweep ready to run: its tasks as a :class:`Job` (one per point and data set) and the
+    points they make up.  :func:`sweep_grid` runs one; :func:`run_jobs` runs several as one queue."""
+
+    job: Job
+    points: tuple[GridPoint, ...]
+    kind: str
+    datasets: int
+
+    def collect(self, done: dict[str, dict[str, np.ndarray]]) -> dict[GridPoint, dict[str, np.ndarray]]:
+        """The arrays of every point from the job's results (``run_jobs``' entry for this job)."""
+        return {p: _concat([done[_task_key(self.kind, p, g)] for g in range(self.datasets)]) for p in self.points}
+
+
+def plan_sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: SeedLike, datasets: int,
+                    teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None,
+                    gd: bool = False, wn: bool = False, backend: str = "numpy", dtype: str = "float64",
+                    directory: str | Path | None = None, parallel: bool = False, progress: bool | None = None,
+                    predict: bool | int = True) -> SweepPlan:
+    """The tasks of :func:`sweep_grid` (same arguments; ``parallel``: they will run on workers,
+    so no task draws its own progress bar), every argument checked, nothing run yet."""
+    options = SweepOptions.make(kind, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
+                                config=config, gd=gd, wn=wn, backend=backend, dtype=dtype,
+                                # one bar per worker would garble the terminal: inner bars only in this process
+                                progress=False if parallel else progress, predict=predict)
+    points = _grid(options, Ns, alphas, Ms)
+    store = SweepStore(directory, options.manifest()) if directory is not None else None
+    tasks = {_task_key(kind, p, g): (p, g) for p in points for g in range(datasets)}
+    return SweepPlan(Job(tuple(tasks), partial(_sweep_task, options, tasks), store), tuple(points), kind, datasets)
+
+
 def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: SeedLike, datasets: int,
                teachers: int = 1, delta: float = 0.5, zetas=None, config: BNConfig | None = None, gd: bool = False,
                wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
@@ -327,16 +363,11 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: Seed
     share initial weights and permutations).  ``predict`` (BN only, default True): every replica
     carries its paired predictions (see :func:`bn_point`); it is part of the stored settings.
     """
-    options = SweepOptions.make(kind, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
-                                config=config, gd=gd, wn=wn, backend=backend, dtype=dtype,
-                                # one bar per worker would garble the terminal: inner bars only in this process
-                                progress=progress if executor is None or executor.name == "serial" else False,
-                                predict=predict)
-    points = _grid(options, Ns, alphas, Ms)
-    store = SweepStore(directory, options.manifest()) if directory is not None else None
-    tasks = {_task_key(kind, p, g): (p, g) for p in points for g in range(datasets)}
-    done = run_points(tasks, partial(_sweep_task, options, tasks), store, executor=executor, progress=progress)
-    return {p: _concat([done[_task_key(kind, p, g)] for g in range(datasets)]) for p in points}
+    plan = plan_sweep_grid(kind, Ns, alphas, Ms=Ms, seed=seed, datasets=datasets, teachers=teachers, delta=delta,
+                           zetas=zetas, config=config, gd=gd, wn=wn, backend=backend, dtype=dtype, directory=directory,
+                           parallel=executor is not None and executor.name != "serial", progress=progress,
+                           predict=predict)
+    return plan.collect(run_jobs([plan.job], executor=executor, progress=progress)[0])
 
 
 def _grid(options: SweepOptions, Ns, alphas, Ms) -> list[GridPoint]:

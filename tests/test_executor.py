@@ -14,7 +14,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import sim.executor as executor_module
-from sim._ts_store import SweepStore, run_points
+from sim._ts_store import Job, SweepStore, run_jobs, run_points
 from sim.executor import make_executor
 from sim.teacher_student import sweep
 
@@ -95,6 +95,35 @@ def test_run_points_resumes_in_key_order(executor, tmp_path):
         assert out[key].keys() == expected[key].keys()
         for name in expected[key]:
             np.testing.assert_array_equal(out[key][name], expected[key][name])
+
+
+def test_jobs_share_one_queue(executor, tmp_path):
+    """A stored sweep, an unstored one and plain tasks in one call: each job gets its own results in
+    key order, only the stored job writes files, and the tasks run as one queue (serially: job after
+    job, in key order)."""
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    stored = Job(tuple(KEYS[:2]), functools.partial(_point, calls=calls), SweepStore(tmp_path / "a", {"job": "a"}))
+    plain = Job((3, 1, 2), _draw, sweep=False)
+    unstored = Job(tuple(KEYS[2:]), _point)
+    a, b, c = run_jobs([stored, plain, unstored], executor=executor, progress=False)
+    assert list(a) == KEYS[:2] and list(b) == [3, 1, 2] and list(c) == KEYS[2:]
+    for i in (1, 2, 3):
+        np.testing.assert_array_equal(b[i], _draw(i))
+    for key, arrays in {**a, **c}.items():
+        np.testing.assert_array_equal(arrays["x"], _draw(KEYS.index(key)))
+    assert sorted(p.name for p in (tmp_path / "a").glob("*.npz")) == ["p0.npz", "p1.npz"]
+    assert sorted(p.name for p in calls.iterdir()) == KEYS[:2]
+    if executor.name == "serial":
+        order = []
+        run_jobs([Job((0, 1), functools.partial(_logged, order, "x"), sweep=False),
+                  Job((0,), functools.partial(_logged, order, "y"), sweep=False)], executor=executor)
+        assert order == [("x", 0), ("x", 1), ("y", 0)]
+
+
+def _logged(order: list, name: str, item: int) -> int:
+    order.append((name, item))
+    return item
 
 
 def test_interrupted_run_points_resumes(executor, tmp_path):

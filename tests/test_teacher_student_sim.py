@@ -19,6 +19,7 @@ from sim._ts_linear import (
     gradient_descent_least_squares,
     gradient_descent_weight_norm,
     min_norm_least_squares,
+    smaller_gram,
 )
 from theory import teacher_student as ts
 from verify.teacher_student import REMAINDER
@@ -36,6 +37,9 @@ def test_min_norm_solve_equals_lstsq(N, P):
     X, Y, _ = _data(N, P, teachers=3)
     expected = np.linalg.lstsq(X, Y, rcond=None)[0]
     np.testing.assert_allclose(min_norm_least_squares(X, Y), expected, rtol=1e-9, atol=1e-12)
+    gram = smaller_gram(X)  # the shared Gram matrix is the smaller one and gives the same solution
+    assert gram.shape == (min(N, P),) * 2
+    np.testing.assert_array_equal(min_norm_least_squares(X, Y, gram=gram), min_norm_least_squares(X, Y))
 
 
 @pytest.mark.parametrize("N, P", [(60, 30), (30, 60)])
@@ -44,8 +48,9 @@ def test_gradient_descent_and_weight_norm_converge_to_min_norm(N, P):
     target = min_norm_least_squares(X, Y)
     for solver in (gradient_descent_least_squares, gradient_descent_weight_norm):
         res = solver(X, Y)
-        assert res.converged
+        assert res.converged and res.weights.shape == target.shape
         np.testing.assert_allclose(res.weights, target, rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(solver(X, Y, gram=smaller_gram(X)).weights, res.weights)
 
 
 @pytest.mark.parametrize("N, P", [(40, 25), (25, 40)])

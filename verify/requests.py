@@ -6,9 +6,9 @@ A request is a frozen (hashable, picklable) dataclass that says everything about
 its own tasks to the executor, e.g. a sweep or the CNN study) except the run's settings
 (:class:`verify.context.RunContext`: backend, dtype, root seed).  Ladders declare what they need;
 :func:`run_requests` merges requests for the same Monte-Carlo stream (the union of their GLM
-heads), runs every distinct single-task request on the executor, runs each sweep on the executor
-with its own resumable store, and hands every ladder its results keyed by the very requests it
-made.  Nothing depends on the executor or on the order tasks finish in: each
+heads), runs every distinct single-task request and every sweep's tasks on the executor as one
+queue (each sweep with its own resumable store), and hands every ladder its results keyed by the
+very requests it made.  Nothing depends on the executor or on the order tasks finish in: each
 simulation draws from the stream its request names.
 """
 
@@ -21,7 +21,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from sim import GLM, BNConfig, Executor, GridPoint, simulate_batch_noise, simulate_pn_wn, sweep_grid
+from sim import (
+    GLM,
+    BNConfig,
+    Executor,
+    GridPoint,
+    Job,
+    SweepPlan,
+    plan_sweep_grid,
+    run_jobs,
+    simulate_batch_noise,
+    simulate_pn_wn,
+)
 
 from .context import RunContext
 
@@ -104,12 +115,17 @@ class SweepRequest:
             return None
         return Path(ctx.results_dir) / f"{self.kind}-{hashlib.sha1(repr(self).encode()).hexdigest()[:12]}"
 
-    def run(self, ctx: RunContext, executor: Executor) -> dict[GridPoint, dict]:
-        return sweep_grid(
+    def plan(self, ctx: RunContext, parallel: bool = True) -> SweepPlan:
+        """Its tasks (:func:`sim.plan_sweep_grid`), for :func:`run_requests` to queue with the others'."""
+        return plan_sweep_grid(
             self.kind, [self.N], self.alphas, Ms=self.Ms, seed=ctx.seed_sequence(self.seed_name),
             datasets=self.datasets, teachers=self.teachers, delta=self.delta, zetas=self.zetas, config=self.config,
             gd=self.gd, wn=self.wn, backend=ctx.backend, dtype="float64" if self.kind == "linear" else ctx.dtype,
-            directory=self.directory(ctx), executor=executor, progress=None, predict=self.predict)
+            directory=self.directory(ctx), parallel=parallel, progress=None, predict=self.predict)
+
+    def run(self, ctx: RunContext, executor: Executor) -> dict[GridPoint, dict]:
+        plan = self.plan(ctx, parallel=executor.name != "serial")
+        return plan.collect(run_jobs([plan.job], executor=executor)[0])
 
 
 Request = BatchNoiseRequest | PNWNRequest | SweepRequest
@@ -138,17 +154,25 @@ def _run_one(ctx: RunContext, request: BatchNoiseRequest | PNWNRequest) -> Any:
 
 
 def run_requests(requests: Iterable[Request], ctx: RunContext, executor: Executor) -> dict[Request, Any]:
-    """Every request's result; each distinct simulation runs once (see the module docstring)."""
+    """Every request's result; each distinct simulation runs once (see the module docstring).
+
+    The single simulations and every sweep's tasks go to the executor as one queue, in request
+    order, so no worker idles at the end of one sweep while the next has work; a study with its
+    own plan of work (the CNN) runs after them."""
     requests = list(dict.fromkeys(requests))
     single = [r for r in requests if not getattr(r, "on_executor", False)]
+    sweeps = [r for r in requests if isinstance(r, SweepRequest)]
     serving = _merge(single)
-    runs = list(dict.fromkeys(serving.values()))
-    done = dict(executor.map_unordered(partial(_run_one, ctx), runs))
+    parallel = executor.name != "serial"
+    plans = [r.plan(ctx, parallel) for r in sweeps]
+    done, *swept = run_jobs([Job(tuple(dict.fromkeys(serving.values())), partial(_run_one, ctx), sweep=False)]
+                            + [p.job for p in plans], executor=executor)
     out: dict[Request, Any] = {r: done[serving[r]] for r in single}
+    out.update({r: plan.collect(results) for r, plan, results in zip(sweeps, plans, swept)})
     for r in requests:
-        if getattr(r, "on_executor", False):  # a sweep or a study: its own tasks on the executor
+        if getattr(r, "on_executor", False) and r not in out:  # a study: its own tasks on the executor
             out[r] = r.run(ctx, executor)
-    return out
+    return {r: out[r] for r in requests}
 
 
 def by_alpha(grid: dict[GridPoint, dict]) -> dict[float, dict]:
