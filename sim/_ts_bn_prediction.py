@@ -142,7 +142,8 @@ def _positions(batches: np.ndarray, P: int) -> np.ndarray:
 def _correlation_rows(Ht: Any, Yt: Any, batches: np.ndarray, where: np.ndarray) -> tuple[Any, Any]:
     """:func:`batch_correlation` on rows: ``Ht``, ``Yt`` (R, P), one replica per row; returns the sum
     (R,) and the gradient (R, P).  Every batch is a row of length M and each batch statistic a
-    matrix-vector product with ones (a tenth of the time of NumPy's reductions over a short axis)."""
+    matrix-vector product with ones: half the time of reductions over the short axis (measured at
+    N = 4096, alpha = 2, R = 3: 51 against 108 ms for 50 epochs)."""
     xp = array_namespace(Ht)
     idx = xp.asarray(batches)
     R, (E, K, M) = Ht.shape[0], batches.shape

@@ -34,8 +34,7 @@ from ._ts_fit import ZetaFit, fit_effective_zeta
 from ._ts_linear import (
     RidgeSpectrum,
     effective_error,
-    gradient_descent_least_squares,
-    gradient_descent_weight_norm,
+    gradient_descents,
     min_norm_least_squares,
     smaller_gram,
 )
@@ -170,12 +169,12 @@ def _linear_dataset(N: int, alpha: float, dataset: int, options: SweepOptions) -
         out.update(ridge=spectrum.errors(zetas), ridge_conditional=spectrum.conditional_mean(zetas, options.delta),
                    ridge_variance=spectrum.conditional_variance(zetas, options.delta),
                    stieltjes=spectrum.stieltjes(zetas), zetas=zetas)
-    for name, wanted, solver in (("gd", options.gd, gradient_descent_least_squares),
-                                 ("wn", options.wn, gradient_descent_weight_norm)):
-        if wanted:
-            res = solver(X, Y, gram=gram)
-            out[name] = effective_error(res.weights, W_star)
-            out[f"{name}_iterations"] = np.asarray(res.iterations if res.converged else -1)
+    wanted = tuple(name for name, on in (("gd", options.gd), ("wn", options.wn)) if on)
+    descents = gradient_descents(X, Y, wanted, gram=gram) if wanted else {}
+    for name in wanted:
+        res = descents[name]
+        out[name] = effective_error(res.weights, W_star)
+        out[f"{name}_iterations"] = np.asarray(res.iterations if res.converged else -1)
     out["dataset"] = np.full(T, dataset)
     return out
 

@@ -18,6 +18,7 @@ from sim._ts_linear import (
     RidgeSpectrum,
     gradient_descent_least_squares,
     gradient_descent_weight_norm,
+    gradient_descents,
     min_norm_least_squares,
     smaller_gram,
 )
@@ -51,6 +52,15 @@ def test_gradient_descent_and_weight_norm_converge_to_min_norm(N, P):
         assert res.converged and res.weights.shape == target.shape
         np.testing.assert_allclose(res.weights, target, rtol=1e-6, atol=1e-7)
         np.testing.assert_array_equal(solver(X, Y, gram=smaller_gram(X)).weights, res.weights)
+    # side by side (one product of the stacked rows per iteration) each solver takes the same steps
+    together = gradient_descents(X, Y)
+    for name, solver in (("gd", gradient_descent_least_squares), ("wn", gradient_descent_weight_norm)):
+        alone = solver(X, Y)
+        assert together[name].iterations == alone.iterations
+        np.testing.assert_allclose(together[name].weights, alone.weights, rtol=1e-12, atol=1e-14)
+    for bad in ((), ("gd", "sgd")):
+        with pytest.raises(ValueError, match="solvers"):
+            gradient_descents(X, Y, bad)
 
 
 @pytest.mark.parametrize("N, P", [(40, 25), (25, 40)])
