@@ -15,13 +15,14 @@ from threadpoolctl import threadpool_limits
 from sim import get_xp
 from theory.cli import Parser, atomic_write, int_in, run_main
 
-from . import Report, bn_training, cpu_seconds, disturbance, format_table, machine, monte_carlo, ridge_sweep
+from . import Report, bn_training, cpu_seconds, disturbance, format_table, gd_solvers, machine, monte_carlo, ridge_sweep
 
-BENCHMARKS = {"bn": bn_training, "ridge": ridge_sweep, "mc": monte_carlo}
+BENCHMARKS = {"bn": bn_training, "ridge": ridge_sweep, "gd": gd_solvers, "mc": monte_carlo}
 SIZES = {  # full, quick
     "machine": ({"n": 2048, "megabytes": 512}, {"n": 1024, "megabytes": 64}),
     "bn": (bn_training.BNSize(), bn_training.BNSize(N=1024, replicas=(16, 128), long_epochs=4, long_replicas=32)),
     "ridge": (ridge_sweep.RidgeSize(), ridge_sweep.RidgeSize(N=1024)),
+    "gd": (gd_solvers.GDSize(), gd_solvers.GDSize(N=1024)),
     "mc": (monte_carlo.MCSize(), monte_carlo.MCSize(samples=2**22)),
 }
 
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import torch  # noqa: F401, PLC0415
         except ImportError:
-            raise ValueError("the BN benchmark needs PyTorch: pip install -e '.[bench]' (or --only ridge mc)") from None
+            raise ValueError("the BN benchmark needs PyTorch: pip install -e '.[bench]' "
+                             "(or --only ridge gd mc)") from None
     pick = 1 if args.quick else 0
     if args.threads:
         threadpool_limits(args.threads)  # this process's BLAS and OpenMP (the BN libraries: bn_training)

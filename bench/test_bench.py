@@ -8,12 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from bench import Report, bn_references, bn_training, format_table, machine, monte_carlo, ridge_sweep
+from bench import Report, bn_references, bn_training, format_table, gd_solvers, machine, monte_carlo, ridge_sweep
 from sim import BNConfig, keyed_seed, teacher_data, train_bn
 
 TINY = {
     "bn": bn_training.BNSize(N=64, replicas=(2, 4), epochs=1, rounds=1, long_epochs=2, long_replicas=4),
     "ridge": ridge_sweep.RidgeSize(N=64, zetas=20, timed=4),
+    "gd": gd_solvers.GDSize(N=64, teachers=3),
     "mc": monte_carlo.MCSize(M=8, samples=2**14, chunk_samples=2**12, repeat=1),
 }
 SEED = np.random.SeedSequence(7)
@@ -32,7 +33,7 @@ def _check(rows, targets, capsys) -> None:
         assert r.ratio is None or (math.isfinite(r.ratio) and r.ratio > 0), r
     for t in targets:
         assert math.isfinite(t.value) and t.value >= 0, t
-        if t.name.startswith(("eps_gen", "ridge eps_gen")):  # same numbers, not speed
+        if t.name.startswith(("eps_gen", "ridge eps_gen", "gd/wn weights")):  # same numbers, not speed
             assert t.met, t
 
 
@@ -105,6 +106,10 @@ def test_batched_loss_gives_each_replica_its_own_gradient():
 
 def test_ridge_sweep_agrees_with_per_zeta_solve(limits, capsys):
     _check(*ridge_sweep.run(limits, size=TINY["ridge"]), capsys)
+
+
+def test_gd_solvers_agree_with_the_column_form(limits, capsys):
+    _check(*gd_solvers.run(limits, size=TINY["gd"]), capsys)
 
 
 def test_monte_carlo_ratio(limits, capsys):

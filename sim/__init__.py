@@ -35,7 +35,9 @@ from ._ts_bn_prediction import stationary_point as bn_stationary_point
 from ._ts_bn_prediction import stationary_prediction as bn_stationary_prediction
 from ._ts_data import teacher_data as teacher_data
 from ._ts_linear import RidgeSpectrum as RidgeSpectrum
+from ._ts_linear import gradient_descents as gradient_descents
 from ._ts_linear import min_norm_least_squares as min_norm_least_squares
+from ._ts_linear import smaller_gram as smaller_gram
 from ._ts_store import Job as Job
 from ._ts_store import SweepStore as SweepStore
 from ._ts_store import run_jobs as run_jobs
@@ -91,6 +93,7 @@ __all__ = [
     "fit_effective_zeta",
     "get_xp",
     "GLM",
+    "gradient_descents",
     "GridPoint",
     "ImageData",
     "InputSampler",
@@ -115,6 +118,7 @@ __all__ = [
     "SeedLike",
     "simulate_batch_noise",
     "simulate_pn_wn",
+    "smaller_gram",
     "sweep",
     "sweep_grid",
     "SweepOptions",
