@@ -70,11 +70,13 @@ def run(machine: Machine, xp: ModuleType = np, size: GDSize = GDSize(), dtype: s
         t_ours = best_time(lambda: got.update(ours=gradient_descents(X, Y, gram=smaller_gram(X), tol=size.tol)),
                            1, xp, warmup=0)
         diff = max(float(xp.max(xp.abs(got["ours"][k].weights - got["base"][k][0]))) for k in ("gd", "wn"))
-        its = ", ".join(f"{k} {got['ours'][k].iterations} iterations" for k in ("gd", "wn"))
+        its = {who: ", ".join(f"{k} {n} iterations" for k, n in counts.items()) for who, counts in
+               (("base", {k: got["base"][k][1] for k in ("gd", "wn")}),
+                ("ours", {k: got["ours"][k].iterations for k in ("gd", "wn")}))}
         case = f"alpha {alpha:g}, N {N}, {size.teachers} teachers, {dtype}"
-        rows += [Row("gd", f"GD then WN on columns, {case}", t_base, "s", note=its),
+        rows += [Row("gd", f"GD then WN on columns, {case}", t_base, "s", note=its["base"]),
                  Row("gd", f"bnreg GD and WN side by side on rows, {case}", t_ours, "s", t_base / t_ours,
-                     "columns, one after the other", f"max |w - w_baseline| {diff:.1e}")]
+                     "columns, one after the other", f"{its['ours']}; max |w - w_baseline| {diff:.1e}")]
         targets.append(Target(f"gd/wn weights: bnreg vs columns at alpha {alpha:g} (max abs diff)", diff,
                               1e-8 if dtype == "float64" else 1e-3, False, "the same iteration; roundoff"))
     return rows, targets

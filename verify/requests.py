@@ -2,8 +2,9 @@
 each distinct one once.
 
 A request is a frozen (hashable, picklable) dataclass that says everything about one simulation
-(``run(ctx)``, one task) or one set of them (``on_executor = True``: ``run(ctx, executor)`` sends
-its own tasks to the executor, e.g. a sweep or the CNN study) except the run's settings
+(``run(ctx)``, one task), a sweep (:class:`SweepRequest`: ``plan(ctx)``, its tasks) or a study
+(``on_executor = True``: ``run(ctx, executor)`` sends its own tasks to the executor, e.g. the CNN)
+except the run's settings
 (:class:`verify.context.RunContext`: backend, dtype, root seed).  Ladders declare what they need;
 :func:`run_requests` merges requests for the same Monte-Carlo stream (the union of their GLM
 heads), runs every distinct single-task request and every sweep's tasks on the executor as one
@@ -106,7 +107,6 @@ class SweepRequest:
     wn: bool = False
     predict: bool | int = True  #: BN: paired predictions over this many batch epochs (True: the default)
     seed_name: str = "part2.teacher_student"
-    on_executor = True  #: runs its own tasks on the executor (see run_requests)
 
     def directory(self, ctx: RunContext) -> Path | None:
         """Where its finished tasks are kept: named by a digest of the request, so a rerun of the
@@ -122,10 +122,6 @@ class SweepRequest:
             datasets=self.datasets, teachers=self.teachers, delta=self.delta, zetas=self.zetas, config=self.config,
             gd=self.gd, wn=self.wn, backend=ctx.backend, dtype="float64" if self.kind == "linear" else ctx.dtype,
             directory=self.directory(ctx), parallel=parallel, progress=None, predict=self.predict)
-
-    def run(self, ctx: RunContext, executor: Executor) -> dict[GridPoint, dict]:
-        plan = self.plan(ctx, parallel=executor.name != "serial")
-        return plan.collect(run_jobs([plan.job], executor=executor)[0])
 
 
 Request = BatchNoiseRequest | PNWNRequest | SweepRequest
@@ -160,8 +156,9 @@ def run_requests(requests: Iterable[Request], ctx: RunContext, executor: Executo
     order, so no worker idles at the end of one sweep while the next has work; a study with its
     own plan of work (the CNN) runs after them."""
     requests = list(dict.fromkeys(requests))
-    single = [r for r in requests if not getattr(r, "on_executor", False)]
     sweeps = [r for r in requests if isinstance(r, SweepRequest)]
+    studies = [r for r in requests if getattr(r, "on_executor", False)]
+    single = [r for r in requests if r not in sweeps and r not in studies]
     serving = _merge(single)
     parallel = executor.name != "serial"
     plans = [r.plan(ctx, parallel) for r in sweeps]
@@ -169,9 +166,7 @@ def run_requests(requests: Iterable[Request], ctx: RunContext, executor: Executo
                             + [p.job for p in plans], executor=executor)
     out: dict[Request, Any] = {r: done[serving[r]] for r in single}
     out.update({r: plan.collect(results) for r, plan, results in zip(sweeps, plans, swept)})
-    for r in requests:
-        if getattr(r, "on_executor", False) and r not in out:  # a study: its own tasks on the executor
-            out[r] = r.run(ctx, executor)
+    out.update({r: r.run(ctx, executor) for r in studies})  # a study: its own tasks on the executor
     return {r: out[r] for r in requests}
 
 
