@@ -96,3 +96,17 @@ def test_a_sweep_request_keeps_its_tasks_in_a_folder_named_by_its_settings(tiny,
     b = requests_module.SweepRequest("bn", 64, (2.0,), 1, 1, 0.5, config=BNConfig(epochs=1, min_steps=10))
     assert a.directory(ctx) == vts.linear_request(ctx).directory(ctx) != b.directory(ctx)
     assert RunContext(mode="quick").results_dir is None and a.directory(RunContext(mode="quick")) is None
+
+
+def test_sgd_epochs_keep_the_steps_of_alpha_two_above_it():
+    """Up to alpha = 2 the whole budget of epochs; above it as many SGD steps as at alpha = 2 (so the
+    slowest direction mode, rate (1 - alpha^-1/2)^2 per step, relaxes further), and the full run uses the rule."""
+    assert {vbn.sgd_epochs(a) for a in (0.25, 0.5, 1.0, 1.5, 2.0)} == {vbn.EPOCHS}
+    M, N = 32, 4096
+    at_two = vbn.EPOCHS * (2 * N // M)
+    for alpha in (2.5, 3.0, 4.0, 8.0, 16.0):
+        steps = vbn.sgd_epochs(alpha) * (round(alpha * N) // M)
+        assert at_two <= steps < at_two + round(alpha * N) // M
+    requests = [r for r in vbn._requests(RunContext(mode="full")) if r.N == vbn.SIZES["full"].N]
+    assert {r.alphas[0]: r.config.epochs for r in requests if r.config.w_init == 1.0 and r.alphas[0] > 1} == {
+        2.0: vbn.EPOCHS, 3.0: 320, 4.0: 240}
