@@ -79,7 +79,7 @@ SMALL_INIT = 0.1  #: from w_init 1e-3 the first steps blow |w| up and freeze tra
 #: alpha = 1, 1000 epochs below): |gamma_SGD - gamma_stationary| <= 3.6e-4 at every alpha (N = 512-4096); eps sits
 #: below the stationary point, at alpha = 2 by 1.3-1.7e-3 (N = 512, 1024, 4096), at 3 by 4.4e-4 +- 0.5e-4 and at 4
 #: by 2.1e-4 +- 0.2e-4 (N = 4096; 3.9e-4 and 1.5e-4 with 480 epochs there), below 1 by <= 3.6e-4.  The bounds
-#: round these up by about 2 SE; they are the size of SGD's finite-step bias, not of the theory.
+#: round these up by at least 2 SE; they are the size of SGD's finite-step bias, not of the theory.
 SGD_GAMMA_BIAS = 5e-4
 SGD_EPS_BIAS = {2.0: 2.0e-3, 3.0: 6e-4, 4.0: 3e-4, "below": 5e-4}
 #: finite-N shift of the stationary gamma over the closed form on the same data (measured 0.40-0.45/N at
