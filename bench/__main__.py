@@ -1,6 +1,8 @@
 """``python -m bench [--quick] [--only NAME ...] [--backend numpy|cupy] [--dtype float64|float32]
 [--threads T] [--json PATH]``: run the benchmarks and print every ratio, BN training against
-batched PyTorch first."""
+batched PyTorch first (float64 and float32, at the thread count of the run: by default the libraries'
+own, one per core), then the naive ratios; the one-thread (core for core) figures are a second run,
+``--only bn --threads 1``, named at the end."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from sim import get_xp
 from theory.cli import Parser, atomic_write, int_in, run_main
+from theory.errors import BadInput
 
 from . import Report, bn_training, cpu_seconds, disturbance, format_table, gd_solvers, machine, monte_carlo, ridge_sweep
 
@@ -41,13 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the rows and targets as JSON")
     args = parser.parse_args(argv)
     if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        raise ValueError(f"--json: no folder for {args.json!r}")
+        raise BadInput(f"--json: no folder for {args.json!r}")
     xp = get_xp(args.backend)  # ValueError (one line, status 2) when CuPy or a device is missing
     if "bn" in (args.only or BENCHMARKS):
         try:
             import torch  # noqa: F401, PLC0415
         except ImportError:
-            raise ValueError("the BN benchmark needs PyTorch: pip install -e '.[bench]' "
+            raise BadInput("the BN benchmark needs PyTorch: pip install -e '.[bench]' "
                              "(or --only ridge gd mc)") from None
     pick = 1 if args.quick else 0
     if args.threads:
@@ -56,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes["bn"] = dataclasses.replace(sizes["bn"], threads=args.threads)
     start, cpu = time.perf_counter(), cpu_seconds()
     limits = machine.measure(xp, **sizes["machine"])
-    print(f"# {limits.description}; backend {args.backend}, dtype {args.dtype}{', quick' if args.quick else ''}",
-          flush=True)
+    threads = f"{args.threads} per library" if args.threads else f"default (one per core: {os.cpu_count()})"
+    print(f"# {limits.description}; backend {args.backend}, dtype {args.dtype}{', quick' if args.quick else ''}; "
+          f"threads {threads}", flush=True)
     report, disturbed = Report(machine.rows(limits), []), {}
     for name in args.only or BENCHMARKS:
         t, cpu_bench = time.perf_counter(), cpu_seconds()
@@ -72,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(report))
     print(f"\n# wall {time.perf_counter() - start:.1f} s; {disturbance(cpu, time.perf_counter() - start)} "
           "(timings are disturbed where these are not ~0 or the machine drifts)")
+    if "bn" in (args.only or BENCHMARKS) and args.threads != 1:
+        print("# the BN ratios above are at this run's thread count; one thread per library (core for core, "
+              "robust on a busy machine): python -m bench --only bn --threads 1")
     if args.json:
         meta = {"machine": limits.description, "args": vars(args), "disturbance": disturbed}
         atomic_write(args.json, json.dumps(meta | report.to_dict(), indent=1))

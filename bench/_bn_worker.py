@@ -18,16 +18,8 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from sim import (
-    BNConfig,
-    batch_products,
-    bn_gradients,
-    get_xp,
-    keyed_seed,
-    row_gather,
-    teacher_data,
-    train_bn,
-)
+from sim import BNConfig, get_xp, keyed_seed, teacher_data, train_bn
+from sim.kernels import batch_products, bn_gradients, row_gather
 
 from . import best_time, cpu_seconds, other_cores, sync
 from .bn_references import numpy_loop, population_errors, replay_draws, torch_batched, torch_inputs

@@ -9,7 +9,8 @@ from types import ModuleType
 
 import numpy as np
 
-from sim import array_namespace, gradient_descents, keyed_seed, smaller_gram, teacher_data
+from sim import array_namespace, keyed_seed, teacher_data
+from sim.kernels import gradient_descents, smaller_gram
 
 from . import Row, Target, best_time
 from .machine import Machine

@@ -3,8 +3,11 @@
 NumPy by default, CuPy when asked (``backend="cupy"``) or available (``"auto"``); CuPy is never
 imported otherwise, and only :mod:`sim` imports it.  All randomness comes from
 :class:`numpy.random.SeedSequence` (every public function takes one, or a non-negative integer).
+
+The inner kernels that :mod:`bench` times are in :mod:`sim.kernels`, outside this top-level API.
 """
 
+from . import kernels as kernels
 from ._backend import BACKENDS as BACKENDS
 from ._backend import DTYPES as DTYPES
 from ._backend import array_namespace as array_namespace
@@ -12,7 +15,6 @@ from ._backend import backend_name as backend_name
 from ._backend import check_dtype as check_dtype
 from ._backend import cuda_status as cuda_status
 from ._backend import default_rng as default_rng
-from ._backend import default_rng_for as default_rng_for
 from ._backend import get_xp as get_xp
 from ._backend import lambdify_modules as lambdify_modules
 from ._backend import resolve_backend as resolve_backend
@@ -22,22 +24,17 @@ from ._seeds import as_seed_sequence as as_seed_sequence
 from ._seeds import keyed_seed as keyed_seed
 from ._streaming import Estimate as Estimate
 from ._ts_bn import BNState as BNState
-from ._ts_bn import batch_products as batch_products
-from ._ts_bn import bn_gradients as bn_gradients
 from ._ts_bn import bn_test_errors as bn_test_errors
-from ._ts_bn import row_gather as row_gather
 from ._ts_bn import train_bn as train_bn
 from ._ts_bn_prediction import closed_prediction as bn_closed_prediction
+from ._ts_bn_prediction import mean_se as mean_se
 from ._ts_bn_prediction import paired_drift as paired_drift
-from ._ts_bn_prediction import paired_extrapolation as paired_extrapolation
 from ._ts_bn_prediction import paired_mean as paired_mean
 from ._ts_bn_prediction import stationary_point as bn_stationary_point
 from ._ts_bn_prediction import stationary_prediction as bn_stationary_prediction
 from ._ts_data import teacher_data as teacher_data
 from ._ts_linear import RidgeSpectrum as RidgeSpectrum
-from ._ts_linear import gradient_descents as gradient_descents
 from ._ts_linear import min_norm_least_squares as min_norm_least_squares
-from ._ts_linear import smaller_gram as smaller_gram
 from ._ts_store import Job as Job
 from ._ts_store import SweepStore as SweepStore
 from ._ts_store import run_jobs as run_jobs
@@ -72,10 +69,8 @@ __all__ = [
     "as_seed_sequence",
     "backend_name",
     "BACKENDS",
-    "batch_products",
     "BatchNoiseResult",
     "bn_closed_prediction",
-    "bn_gradients",
     "bn_point",
     "bn_stationary_point",
     "bn_stationary_prediction",
@@ -86,39 +81,36 @@ __all__ = [
     "CNNRun",
     "cuda_status",
     "default_rng",
-    "default_rng_for",
     "DTYPES",
     "Estimate",
     "Executor",
     "fit_effective_zeta",
     "get_xp",
     "GLM",
-    "gradient_descents",
     "GridPoint",
     "ImageData",
     "InputSampler",
     "Job",
     "keyed_seed",
+    "kernels",
     "lambdify_modules",
     "linear_point",
     "load_images",
     "make_executor",
+    "mean_se",
     "min_norm_least_squares",
     "paired_drift",
-    "paired_extrapolation",
     "paired_mean",
     "plan_sweep_grid",
     "PNWNFit",
     "resolve_backend",
     "RidgeSpectrum",
-    "row_gather",
     "run_jobs",
     "run_points",
     "samples_for",
     "SeedLike",
     "simulate_batch_noise",
     "simulate_pn_wn",
-    "smaller_gram",
     "sweep",
     "sweep_grid",
     "SweepOptions",

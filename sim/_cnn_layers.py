@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from theory.errors import BadInput
+
 EPS = 1e-5  #: added to variances before the square root (PyTorch's batch-norm default)
 MOMENTUM = 0.1  #: moving-average rate of the test-time statistics (PyTorch's default)
 
@@ -49,6 +51,11 @@ class _Affine(nn.Module):
 class PopulationNorm(_Affine):
     r""":math:`\gamma\frac{h-\mu_P}{\sigma_P}+\beta` with :math:`\mu_P,\sigma_P^2` in buffers, and
     ``zeta`` (per channel) for the gamma-decay penalty :math:`\sum_c\zeta_c\gamma_c^2`."""
+
+    weight: nn.Parameter  # always scaled (``scale=True``)
+    population_mean: torch.Tensor  # buffers (registered in __init__)
+    population_var: torch.Tensor
+    zeta: torch.Tensor
 
     def __init__(self, channels: int) -> None:
         super().__init__(channels, scale=True)
@@ -78,6 +85,8 @@ class _PartialBatchNorm(_Affine):
 
     centre = False
     rescale = False
+    running_mean: torch.Tensor  # buffers (registered in __init__)
+    running_var: torch.Tensor
 
     def __init__(self, channels: int) -> None:
         super().__init__(channels, scale=self.rescale)
@@ -95,7 +104,7 @@ class _PartialBatchNorm(_Affine):
         else:
             mean, var = self.running_mean, self.running_var
         out = h - per_channel(mean, h) if self.centre else h
-        if self.rescale:
+        if self.weight is not None:  # the scale gamma: there exactly when ``rescale``
             out = out * per_channel(self.weight / torch.sqrt(var + EPS), h)
         return out + per_channel(self.bias, h)
 
@@ -142,7 +151,7 @@ class SeededDropout(nn.Module):
     def __init__(self, p: float) -> None:
         super().__init__()
         if not 0 <= p < 1:
-            raise ValueError(f"dropout rate must be in [0, 1), got {p!r}")
+            raise BadInput(f"dropout rate must be in [0, 1), got {p!r}")
         self.p = float(p)
         self.generator: torch.Generator | None = None
 

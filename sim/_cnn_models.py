@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from theory.errors import BadInput
+
 from ._cnn_layers import (
     HE_GAIN,
     MeanOnlyBatchNorm,
@@ -48,7 +50,7 @@ class Block(nn.Module):
     def __init__(self, op: nn.Conv2d | nn.Linear, kind: str, dropout: float) -> None:
         super().__init__()
         if kind not in NORMS:
-            raise ValueError(f"normalization must be one of {', '.join(NORMS)}, got {kind!r}")
+            raise BadInput(f"normalization must be one of {', '.join(NORMS)}, got {kind!r}")
         self.kind = kind
         self.op = WeightNormalized(op, _WN_GAIN[kind]) if kind in _WN_GAIN else op
         self.norm = _norm(kind, op.weight.shape[0], isinstance(op, nn.Conv2d))
@@ -77,10 +79,10 @@ class SeedCNN(nn.Module):
                  generator: torch.Generator) -> None:
         super().__init__()
         if len(norms) != len(CONV_WIDTHS) + 1:
-            raise ValueError(f"norms must name {len(CONV_WIDTHS) + 1} layers, got {len(norms)}")
+            raise BadInput(f"norms must name {len(CONV_WIDTHS) + 1} layers, got {len(norms)}")
         channels, height, width = shape
         if min(height, width) < 2 * len(CONV_WIDTHS) + 2:
-            raise ValueError(f"images of {height}x{width} are too small for four 3x3 convolutions and a 2x2 pool")
+            raise BadInput(f"images of {height}x{width} are too small for four 3x3 convolutions and a 2x2 pool")
         blocks = []
         for kind, out in zip(norms, CONV_WIDTHS):
             blocks.append(Block(nn.Conv2d(channels, out, 3, bias=kind in _BIASED), kind, dropout))
@@ -91,9 +93,13 @@ class SeedCNN(nn.Module):
         self.head = nn.Linear(HIDDEN, classes)
         self._initialise(generator)
 
+    def _block_list(self) -> list[Block]:
+        """The blocks, typed (iterating an :class:`~torch.nn.ModuleList` gives plain modules)."""
+        return [block for block in self.blocks if isinstance(block, Block)]
+
     def _initialise(self, generator: torch.Generator) -> None:
         with torch.no_grad():
-            for op in [b.base for b in self.blocks] + [self.head]:
+            for op in [b.base for b in self._block_list()] + [self.head]:
                 gain = 1.0 if op is self.head else HE_GAIN
                 fan_in = op.weight[0].numel()
                 op.weight.normal_(0.0, gain / fan_in**0.5, generator=generator)
@@ -108,7 +114,7 @@ class SeedCNN(nn.Module):
         """The ``h`` (op output) of each block in ``indices`` for input images ``x``; the forward
         pass stops after the last of them."""
         out: dict[int, torch.Tensor] = {}
-        for i, block in enumerate(self.blocks):
+        for i, block in enumerate(self._block_list()):
             h = block.pre(self.before_block(i, x))
             if i in indices:
                 out[i] = h

@@ -12,6 +12,8 @@ import copy
 import math
 import os
 
+from theory.errors import BadInput
+
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS; read when CUDA starts
 
 import numpy as np
@@ -35,7 +37,7 @@ def configure(device: str) -> torch.device:
     torch.use_deterministic_algorithms(True)
     if device == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError("--device cuda: PyTorch sees no CUDA device")
+            raise BadInput("--device cuda: PyTorch sees no CUDA device")
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
         torch.backends.cuda.matmul.allow_tf32 = False
@@ -96,7 +98,7 @@ class _Trainer:
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=run.lr, momentum=MOMENTUM, weight_decay=0.0)
         self.steps_per_epoch = self.x.shape[0] // run.M
         if self.steps_per_epoch < 1:
-            raise ValueError(f"batch size M={run.M} exceeds the {self.x.shape[0]} training images")
+            raise BadInput(f"batch size M={run.M} exceeds the {self.x.shape[0]} training images")
         self.total_steps = self.steps_per_epoch * run.epochs
         self.step = 0
         self.since_refresh: int | None = None  # steps since the population statistics were set
@@ -173,11 +175,22 @@ def _pn_arrays(trainer: _Trainer) -> dict[str, np.ndarray]:
     return {"zeta_mean": zeta_mean, "penalty": np.array(float(trainer.model.penalty().detach())), **_audit(trainer)}
 
 
+def trained_model(run: CNNRun, data: ImageData) -> SeedCNN:
+    """The network of ``run`` after training (no measurements); RuntimeError if it diverged."""
+    trainer = _Trainer(run, data)
+    for _ in range(run.epochs):
+        trainer.epoch()
+        if trainer.diverged:
+            raise RuntimeError(f"run {run.key} diverged")
+    return trainer.model
+
+
 def train_run(run: CNNRun, data: ImageData) -> tuple[dict[str, np.ndarray], dict]:
     """Train ``run`` and measure it; see :func:`sim.cnn.train_cnn`."""
     trainer = _Trainer(run, data)
     eval_x, eval_y = trainer.x[: run.eval_train], trainer.y[: run.eval_train]
-    curves = {name: [] for name in ("batch_loss", "train_loss", "train_error", "test_loss", "test_error")}
+    names = ("batch_loss", "train_loss", "train_error", "test_loss", "test_error")
+    curves: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(run.epochs):
         curves["batch_loss"].append(trainer.epoch())
         if trainer.diverged:

@@ -9,13 +9,30 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Estimate:
-    """A Monte-Carlo mean with its standard error over ``units`` i.i.d. units."""
+    """A Monte-Carlo mean with its standard error over ``units`` i.i.d. units.
+
+    Parameters
+    ----------
+    value : float
+        The mean.
+    stderr : float
+        Its standard error.
+    units : int
+        Number of i.i.d. units behind it.
+    """
 
     value: float
     stderr: float
     units: int
 
     def to_dict(self) -> dict:
+        """The estimate as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``value``, ``stderr`` and ``units``.
+        """
         return {"value": self.value, "stderr": self.stderr, "units": self.units}
 
 

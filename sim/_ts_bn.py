@@ -27,12 +27,43 @@ import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 from tqdm import tqdm
 
+from theory.errors import BadInput, batch_size
+
 from ._backend import array_namespace, default_rng, to_numpy
 from ._seeds import SeedLike, as_seed_sequence
 
 
 @dataclass(frozen=True)
 class BNConfig:
+    r"""How the BN student is trained (minibatch SGD, learning-rate schedule).
+
+    Parameters
+    ----------
+    M : int, default 32
+        Batch size, >= 2.
+    epochs : int, default 100
+        Epochs of training.
+    min_steps : int, default 20000
+        Minimum number of steps.
+    lr_w, lr_gamma : float
+        Learning rates of ``w`` and :math:`\gamma`, > 0.
+    hold : float, default 0.5
+        Fraction of the run at the full rate, in [0, 1).
+    final_ratio : float, default 1e-3
+        Final rate over initial rate (cosine decay).
+    w_init, gamma_init : float, default 1.0
+        Initial norm of ``w`` and initial :math:`\gamma`.
+    decay : {"cosine", "inverse"}, default "cosine"
+        The learning-rate decay after ``hold``.
+    tau : float, default 0.05
+        Time scale of the inverse decay, as a fraction of the run.
+
+    Raises
+    ------
+    BadInput
+        If a field is out of range.
+    """
+
     M: int = 32
     epochs: int = 100
     min_steps: int = 20_000
@@ -46,25 +77,55 @@ class BNConfig:
     tau: float = 0.05
 
     def __post_init__(self) -> None:
-        if isinstance(self.M, bool) or not isinstance(self.M, int) or self.M < 2:
-            raise ValueError(f"M must be an integer >= 2, got {self.M!r}")
+        object.__setattr__(self, "M", batch_size(self.M))
         for name in ("epochs", "min_steps"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+                raise BadInput(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if self.decay not in ("cosine", "inverse"):
-            raise ValueError(f"decay must be 'cosine' or 'inverse', got {self.decay!r}")
+            raise BadInput(f"decay must be 'cosine' or 'inverse', got {self.decay!r}")
         for name in ("lr_w", "lr_gamma", "w_init", "final_ratio", "tau"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+                raise BadInput(f"{name} must be > 0, got {getattr(self, name)!r}")
         if not 0 <= self.hold < 1:
-            raise ValueError(f"hold must be in [0, 1), got {self.hold!r}")
+            raise BadInput(f"hold must be in [0, 1), got {self.hold!r}")
 
     def steps(self, P: int) -> int:
+        """Number of SGD steps on ``P`` samples.
+
+        Parameters
+        ----------
+        P : int
+            Training-set size, >= ``M``.
+
+        Returns
+        -------
+        int
+            The number of steps.
+
+        Raises
+        ------
+        BadInput
+            If ``P`` < ``M``.
+        """
         if P < self.M:
-            raise ValueError(f"P must be >= M = {self.M}, got P = {P}")
+            raise BadInput(f"P must be >= M = {self.M}, got P = {P}")
         return max(self.min_steps, self.epochs * (P // self.M))
 
     def schedule(self, t: int, total: int) -> float:
+        """Learning-rate factor at step ``t`` of ``total``.
+
+        Parameters
+        ----------
+        t : int
+            The step.
+        total : int
+            The number of steps.
+
+        Returns
+        -------
+        float
+            The factor of the learning rates.
+        """
         start = int(self.hold * total)
         if t < start:
             return 1.0
@@ -74,11 +135,28 @@ class BNConfig:
         return self.final_ratio + (1 - self.final_ratio) * 0.5 * (1 + math.cos(math.pi * frac))
 
     def to_dict(self) -> dict:
+        """The configuration as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields.
+        """
         return asdict(self)
 
 
 @dataclass(frozen=True)
 class BNState:
+    """The BN students' weights and scales at one checkpoint.
+
+    Parameters
+    ----------
+    w : array, shape (N, R)
+        The weights, one column per replica.
+    gamma : array, shape (R,)
+        The scales.
+    """
+
     w: Any  # (N, R): one column per replica
     gamma: Any  # (R,)
 
@@ -95,6 +173,26 @@ def bn_gradients(H: Any, Yb: Any, gamma: Any, scale: float = 1.0) -> tuple[Any, 
     :math:`\partial_h L = \frac{2\gamma}{M\sigma_B}\big(\frac{m}{\sigma_B}c - (y - \bar y)\big)`,
     four column sums and five element-wise passes over the (M, R) head (the direct form takes
     about twenty).
+
+    Parameters
+    ----------
+    H : array, shape (M, R)
+        Pre-activations of the batch; overwritten.
+    Yb : array, shape (M, R)
+        The batch's labels.
+    gamma : array, shape (R,)
+        The scales.
+    scale : float, default 1.0
+        Factor of the returned ``dL/dH``.
+
+    Returns
+    -------
+    dH : array, shape (M, R)
+        ``scale * dL/dH`` (``H`` itself).
+    dgamma : array, shape (R,)
+        ``dL/dgamma``.
+    m : array, shape (R,)
+        :math:`\overline{y\hat n}`.
     """
     xp = array_namespace(H)
     M = H.shape[0]
@@ -136,13 +234,38 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: SeedLike, *,
     Replicas that differ only in initialization repeat a column of ``Y``.  Returns the state at
     each fraction of the run in ``checkpoints`` (the last must be 1.0), so the caller can see
     whether the test error still drifts at the end.
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The training inputs.
+    Y : array, shape (P, R)
+        The labels, one column per replica.
+    config : BNConfig
+        The training setup.
+    seed : numpy.random.SeedSequence or int
+        The root of every random stream (a non-negative integer is ``SeedSequence(seed)``).
+    checkpoints : tuple of float, default (1.0,)
+        Fractions of the run in (0, 1], ending with 1.0.
+    progress : bool or None, default None
+        Progress bar on stderr; None: only on a TTY.
+
+    Returns
+    -------
+    list of BNState
+        The state at each checkpoint.
+
+    Raises
+    ------
+    BadInput
+        If ``Y`` does not have ``P`` rows, ``checkpoints`` is invalid or ``P`` < ``config.M``.
     """
     xp = array_namespace(X)
     P, N = X.shape
     if Y.ndim != 2 or Y.shape[0] != P:
-        raise ValueError(f"Y must have shape (P, R) = ({P}, R), got {tuple(Y.shape)}")
+        raise BadInput(f"Y must have shape (P, R) = ({P}, R), got {tuple(Y.shape)}")
     if not checkpoints or checkpoints[-1] != 1.0 or any(not 0 < c <= 1 for c in checkpoints):
-        raise ValueError(f"checkpoints must be fractions in (0, 1] ending with 1.0, got {checkpoints!r}")
+        raise BadInput(f"checkpoints must be fractions in (0, 1] ending with 1.0, got {checkpoints!r}")
     R, M = Y.shape[1], config.M
     rng = default_rng(as_seed_sequence(seed), xp)
     W = _draw_initial(rng, N, R, config)
@@ -163,6 +286,7 @@ def train_bn(X: Any, Y: Any, config: BNConfig, seed: SeedLike, *,
         k = t % per_epoch
         if k == 0:
             order = xp.argsort(rng.random(P))
+        assert order is not None  # drawn at t = 0 (k == 0) and at the start of every epoch
         idx = order[k * M:(k + 1) * M]
         gather(idx)  # the one read of these M rows, shared by all replicas
         gather_labels(idx)
@@ -189,7 +313,20 @@ def initial_weights(N: int, R: int, config: BNConfig, seed: np.random.SeedSequen
 
 def row_gather(X: Any, out: Any) -> Callable[[Any], None]:
     """``out[:] = X[idx]``.  NumPy's default ``mode="raise"`` buffers ``out`` (28 % of a
-    one-replica step at N = 4096); the indices come from a permutation, so ``"clip"`` is exact."""
+    one-replica step at N = 4096); the indices come from a permutation, so ``"clip"`` is exact.
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The rows to gather from.
+    out : array, shape (M, N)
+        The buffer.
+
+    Returns
+    -------
+    callable
+        ``gather(idx)``: fills ``out`` with ``X[idx]``.
+    """
     if array_namespace(X) is np:
         return lambda idx: np.take(X, idx, axis=0, out=out, mode="clip")
     return lambda idx: X.take(idx, axis=0, out=out)
@@ -205,7 +342,24 @@ def batch_products(xp: ModuleType, R: int, dtype: Any
     a single-threaded subtraction (25-30 % of a step at R = 128).  Both must use the same BLAS:
     NumPy and SciPy each bring their own OpenBLAS, and alternating the two every step leaves
     one's spinning threads fighting the other's (100x slower).  For one replica NumPy's
-    matrix-vector path is faster."""
+    matrix-vector path is faster.
+
+    Parameters
+    ----------
+    xp : module
+        :mod:`numpy` or :mod:`cupy`.
+    R : int
+        Number of replicas.
+    dtype : dtype
+        The arrays' floating-point type.
+
+    Returns
+    -------
+    forward : callable
+        ``forward(batch, Wt)``.
+    update : callable
+        ``update(Wt, dH, batch)``, in place.
+    """
     if xp is np and R >= 8:
         gemm = get_blas_funcs("gemm", dtype=dtype)
 
@@ -231,6 +385,20 @@ def bn_test_errors(state: BNState, X: Any, w_star: Any) -> dict[str, np.ndarray]
     ``sigma_P = ||w||``, so ``v = gamma w/||w||`` and ``eps = ||v - w*||^2``.
     ``train_stats``: inference with the training set's statistics (what running averages give),
     ``v = gamma w/sigma_T``, bias ``-gamma mu_T/sigma_T``: ``eps = ||v - w*||^2 + bias^2``.
+
+    Parameters
+    ----------
+    state : BNState
+        The students.
+    X : array, shape (P, N)
+        The training set.
+    w_star : array, shape (N, R)
+        The teachers.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``population`` and ``train_stats``, each (R,).
     """
     xp = array_namespace(state.w)
     w, gamma = state.w, state.gamma

@@ -115,7 +115,30 @@ def closed_prediction(X: Any, Y: Any, W_star: Any, M: int, *, w0: Any | None = N
                       w_norm: Any | None = None, design: CentredDesign | None = None) -> dict[str, np.ndarray]:
     """Leading-order paired prediction (``eps``, ``gamma``, ``overlap`` per replica, columns of
     ``Y`` and ``W_star``).  ``w0`` (N, R) and ``w_norm`` (R,): the run's initial weights and final
-    norm, for the conserved component when ``P <= N + 1`` (``w0 = None``: the ``w_0 -> 0`` limit)."""
+    norm, for the conserved component when ``P <= N + 1`` (``w0 = None``: the ``w_0 -> 0`` limit).
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The training inputs.
+    Y : array, shape (P, R)
+        The labels, one column per replica.
+    W_star : array, shape (N, R)
+        The teachers, one column per replica.
+    M : int
+        Batch size.
+    w0 : array, shape (N, R), optional
+        The runs' initial weights (None: the :math:`w_0\\to0` limit).
+    w_norm : array, shape (R,), optional
+        The runs' final weight norms.
+    design : CentredDesign or None, default None
+        The centred design of ``X`` if the caller has it.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``eps``, ``gamma`` and ``overlap``, each (R,).
+    """
     design = design or CentredDesign.from_inputs(X)
     xp = array_namespace(design.X)
     Y, W_star = xp.asarray(Y, dtype=xp.float64), xp.asarray(W_star, dtype=xp.float64)
@@ -281,7 +304,37 @@ def stationary_point(X: Any, Y: Any, M: int, *, epochs: int = 200, seed: np.rand
     the true one departs from it by O(1/M), enough to make the plain preconditioned iteration
     oscillate at M = 4); until the relative Newton step is below ``tol`` for every replica;
     ``gamma = F(w)``.  (:math:`F` is scale invariant: its Hessian's null direction :math:`w` is
-    orthogonal to the gradient, so the Newton system is consistent.)"""
+    orthogonal to the gradient, so the Newton system is consistent.)
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The training inputs.
+    Y : array, shape (P, R)
+        The labels, one column per replica.
+    M : int
+        Batch size.
+    epochs : int, default 200
+        Epochs of batches in the expectation.
+    seed : numpy.random.SeedSequence
+        The random stream.
+    tol : float, default 1e-7
+        Relative Newton step at which to stop.
+    max_iter : int, default 50
+        Maximum Newton steps.
+    design : CentredDesign or None, default None
+        The centred design of ``X`` if the caller has it.
+
+    Returns
+    -------
+    StationaryPoint
+        ``W``, ``gamma``, the iterations and whether it converged.
+
+    Raises
+    ------
+    ValueError
+        If ``P <= N + 1``.
+    """
     design = design or CentredDesign.from_inputs(X)
     if design.interpolating:
         raise ValueError("the stationary point is degenerate for P <= N + 1: use the interpolant (closed_prediction)")
@@ -313,7 +366,43 @@ def stationary_prediction(X: Any, Y: Any, W_star: Any, M: int, *, seed: np.rando
                           w0: Any | None = None, w_norm: Any | None = None, design: CentredDesign | None = None,
                           tol: float = 1e-7, max_iter: int = 50) -> dict[str, np.ndarray]:
     """Paired prediction from the exact stationary point of the expected batch loss (``eps``,
-    ``gamma``, ``overlap``, ``iterations``): see the module docstring."""
+    ``gamma``, ``overlap``, ``iterations``): see the module docstring.
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The training inputs.
+    Y : array, shape (P, R)
+        The labels, one column per replica.
+    W_star : array, shape (N, R)
+        The teachers, one column per replica.
+    M : int
+        Batch size.
+    seed : numpy.random.SeedSequence
+        The random stream.
+    epochs : int, default 200
+        Epochs of batches in the expectation.
+    w0 : array, shape (N, R), optional
+        The runs' initial weights (None: the :math:`w_0\\to0` limit).
+    w_norm : array, shape (R,), optional
+        The runs' final weight norms.
+    design : CentredDesign or None, default None
+        The centred design of ``X`` if the caller has it.
+    tol : float, default 1e-7
+        Relative Newton step at which to stop.
+    max_iter : int, default 50
+        Maximum Newton steps.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``eps``, ``gamma``, ``overlap`` and ``iterations``, each (R,).
+
+    Raises
+    ------
+    RuntimeError
+        If the Newton iteration does not converge.
+    """
     design = design or CentredDesign.from_inputs(X)
     xp = array_namespace(design.X)
     Y, W_star = xp.asarray(Y, dtype=xp.float64), xp.asarray(W_star, dtype=xp.float64)
@@ -328,32 +417,88 @@ def stationary_prediction(X: Any, Y: Any, W_star: Any, M: int, *, seed: np.rando
 
 
 # ----------------------------------------------------------------------------- paired statistics
+def mean_se(values: Any, units: Any = None, *, omit_missing: bool = False) -> tuple[float, float]:
+    """Mean and standard error over independent units: bnreg's one such rule (every verify caller uses it).
+
+    The units are the values themselves or, with ``units`` labels, the per-label means (replicas that
+    share a label, e.g. the teachers of one input matrix, are correlated and are averaged first).  The
+    SE is the units' standard deviation (``ddof=1``) over the square root of their number.
+
+    Parameters
+    ----------
+    values : array_like, shape (R,)
+        The per-replica quantity.
+    units : array_like, shape (R,), optional
+        Each replica's unit label; None: each value is a unit.
+    omit_missing : bool, default False
+        Drop non-finite values (runs where the value does not exist) first; else a non-finite value
+        makes the mean not exist (NaN, NaN).
+
+    Returns
+    -------
+    mean : float
+        The mean (NaN when it does not exist).
+    stderr : float
+        Its standard error (NaN with fewer than 2 units).
+    """
+    values = np.asarray(values, dtype=float)
+    labels = None if units is None else np.asarray(units)
+    finite = np.isfinite(values)
+    if omit_missing:
+        values = values[finite]
+        labels = None if labels is None else labels[finite]
+    elif not np.all(finite):
+        return float("nan"), float("nan")
+    if labels is not None:
+        values = np.array([values[labels == g].mean() for g in np.unique(labels)])
+    if values.size == 0:
+        return float("nan"), float("nan")
+    se = float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")
+    return float(values.mean()), se
+
+
 def paired_mean(values: Any, dataset: Any) -> tuple[float, float, int]:
     """Mean, standard error and number of units of a per-replica quantity, the units being the
-    input matrices: replicas that share one (its teachers) are averaged first."""
-    values, dataset = np.asarray(values, dtype=float), np.asarray(dataset)
-    groups = np.unique(dataset)
-    means = np.array([values[dataset == g].mean() for g in groups])
-    se = float(means.std(ddof=1) / np.sqrt(means.size)) if means.size > 1 else float("nan")
-    return float(means.mean()), se, int(means.size)
+    input matrices: replicas that share one (its teachers) are averaged first.
+
+    Parameters
+    ----------
+    values : array, shape (R,)
+        The per-replica quantity.
+    dataset : array, shape (R,)
+        Each replica's input matrix.
+
+    Returns
+    -------
+    mean : float
+        The mean.
+    stderr : float
+        Its standard error.
+    units : int
+        Number of input matrices.
+    """
+    mean, se = mean_se(values, dataset)
+    return mean, se, int(np.unique(np.asarray(dataset)).size)
 
 
 def paired_drift(paired: Any, dataset: Any, start: int = -2, end: int = -1) -> tuple[float, float, int]:
     """Drift of a paired difference (BN minus prediction) between two checkpoints of the same runs,
     ``paired[end] - paired[start]`` ((C, R) -> per replica), with its standard error over input
-    matrices: the convergence statistic (a converged run drifts by less than a few of these SEs)."""
+    matrices: the convergence statistic (a converged run drifts by less than a few of these SEs).
+
+    Parameters
+    ----------
+    paired : array, shape (C, R)
+        The paired difference at each checkpoint.
+    dataset : array, shape (R,)
+        Each replica's input matrix.
+    start, end : int
+        The two checkpoints (default: the last two).
+
+    Returns
+    -------
+    tuple of (float, float, int)
+        As :func:`paired_mean`.
+    """
     paired = np.asarray(paired, dtype=float)
     return paired_mean(paired[end] - paired[start], dataset)
-
-
-def paired_extrapolation(paired: Any, eta: Any, dataset: Any, start: int = -2,
-                         end: int = -1) -> tuple[float, float, int]:
-    """The paired difference extrapolated to a vanishing effective step, from two checkpoints of each
-    run: SGD's stationary bias is linear in the effective rate ``eta`` (measured: with the inverse
-    decay the paired error is proportional to it), so per replica
-    ``D_0 = D_end - eta_end (D_start - D_end)/(eta_start - eta_end)``; mean and SE over input matrices."""
-    paired, eta = np.asarray(paired, dtype=float), np.asarray(eta, dtype=float)
-    gap = eta[start] - eta[end]
-    if np.any(gap <= 0):
-        raise ValueError("the effective rate must fall between the two checkpoints")
-    return paired_mean(paired[end] - eta[end] * (paired[start] - paired[end]) / gap, dataset)

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from theory.errors import BadInput
+
 from ._backend import check_dtype, default_rng
 from ._seeds import keyed_seed
 
@@ -18,7 +20,7 @@ from ._seeds import keyed_seed
 def check_count(name: str, value: Any, low: int) -> None:
     """ValueError unless ``value`` is an integer ``>= low``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        raise BadInput(f"{name} must be an integer >= {low}, got {value!r}")
 
 
 def check_size(N: int, P: int, delta: float) -> None:
@@ -26,7 +28,7 @@ def check_size(N: int, P: int, delta: float) -> None:
     check_count("N", N, 2)
     check_count("P", P, 1)
     if not np.isfinite(delta) or delta < 0:
-        raise ValueError(f"delta must be finite and >= 0, got {delta!r}")
+        raise BadInput(f"delta must be finite and >= 0, got {delta!r}")
 
 
 def teacher_data(N: int, P: int, delta: float, seed: np.random.SeedSequence, xp: ModuleType = np,
@@ -37,6 +39,32 @@ def teacher_data(N: int, P: int, delta: float, seed: np.random.SeedSequence, xp:
     ``X`` comes from the stream ``seed/"inputs"`` and teacher ``t`` from ``seed/"teacher"/t``, so
     adding teachers leaves the first ones unchanged; everything is drawn in float64 and rounded to
     ``dtype``, so the data do not depend on it.
+
+    Parameters
+    ----------
+    N : int
+        Input dimension.
+    P : int
+        Number of samples.
+    delta : float
+        Label noise level.
+    seed : numpy.random.SeedSequence
+        The random stream.
+    xp : module, default numpy
+        :mod:`numpy` or :mod:`cupy`.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+    teachers : int, default 1
+        Number of teachers ``T``.
+
+    Returns
+    -------
+    X : array, shape (P, N)
+        The inputs.
+    Y : array, shape (P, T)
+        The labels.
+    W_star : array, shape (N, T)
+        The teachers.
     """
     check_size(N, P, delta)
     check_count("teachers", teachers, 1)

@@ -7,13 +7,28 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
+from theory.errors import BadInput
 from theory.teacher_student import wn_error, wn_error_finite, zeta_map
 
 
 @dataclass(frozen=True)
 class ZetaFit:
     """Least-squares ``zeta`` with a profile interval ``chi2 <= chi2_min + scale`` (68 %), where
-    ``scale = max(1, chi2_min/dof)`` inflates the interval when the model does not fit."""
+    ``scale = max(1, chi2_min/dof)`` inflates the interval when the model does not fit.
+
+    Parameters
+    ----------
+    zeta : float
+        The best-fit ``zeta``.
+    lower, upper : float
+        The 68 % profile interval.
+    chi2 : float
+        :math:`\\chi^2` at the best fit.
+    dof : int
+        Degrees of freedom.
+    convention : str
+        ``"loss"`` or ``"ridge"``.
+    """
 
     zeta: float
     lower: float
@@ -23,6 +38,13 @@ class ZetaFit:
     convention: str
 
     def to_dict(self) -> dict:
+        """The fit as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields.
+        """
         return asdict(self)
 
 
@@ -37,16 +59,41 @@ def fit_effective_zeta(alphas, errors, stderr, delta: float, *, convention: str 
                        N: int | None = None, bounds: tuple[float, float] = (1e-5, 2.0)) -> ZetaFit:
     """Fit ``zeta`` (``convention`` ``"loss"``: ``zeta_L``, ridge ``alpha zeta_L``; ``"ridge"``:
     constant ``zeta_R``) minimising ``chi2 = sum ((eps_i - eps_wn(alpha_i))/se_i)^2``; ``N`` adds
-    the finite-N correction."""
+    the finite-N correction.
+
+    Parameters
+    ----------
+    alphas, errors, stderr : array_like
+        The points: ``alpha``, the measured error and its standard error (> 0), at least 2.
+    delta : float
+        Label noise level.
+    convention : {"loss", "ridge"}, default "loss"
+        Which ``zeta`` is constant over ``alpha``.
+    N : int, optional
+        Dimension for the finite-N correction.
+    bounds : tuple of float, default (1e-5, 2.0)
+        Search interval of ``zeta``.
+
+    Returns
+    -------
+    ZetaFit
+        The fit.
+
+    Raises
+    ------
+    BadInput
+        If ``convention`` is unknown, the arrays differ in length or have fewer than 2 points, or an
+        ``stderr`` is not > 0.
+    """
     if convention not in ("loss", "ridge"):
-        raise ValueError(f"convention must be 'loss' or 'ridge', got {convention!r}")
+        raise BadInput(f"convention must be 'loss' or 'ridge', got {convention!r}")
     a = np.asarray(alphas, dtype=float)
     e = np.asarray(errors, dtype=float)
     se = np.asarray(stderr, dtype=float)
     if a.shape != e.shape or a.shape != se.shape or a.size < 2:
-        raise ValueError("alphas, errors and stderr must be equal-length arrays with >= 2 points")
+        raise BadInput("alphas, errors and stderr must be equal-length arrays with >= 2 points")
     if np.any(se <= 0):
-        raise ValueError("stderr must be > 0")
+        raise BadInput("stderr must be > 0")
 
     def chi2(log_z: float) -> float:
         return float(np.sum(((e - _model(a, np.exp(log_z), delta, convention, N)) / se) ** 2))

@@ -9,19 +9,47 @@ from typing import Any
 
 import numpy as np
 
+from theory.errors import BadInput
+
 from ._backend import array_namespace, to_numpy
 
 
 def smaller_gram(X: Any) -> Any:
     """The smaller Gram matrix of ``X`` (P, N): ``X^T X`` when ``P >= N``, else ``X X^T``.  The
-    solvers below take it as ``gram`` so that one data set forms it once for all of them."""
+    solvers below take it as ``gram`` so that one data set forms it once for all of them.
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The inputs.
+
+    Returns
+    -------
+    array
+        ``X^T X`` (N, N) or ``X X^T`` (P, P).
+    """
     return X.T @ X if X.shape[0] >= X.shape[1] else X @ X.T
 
 
 def min_norm_least_squares(X: Any, Y: Any, *, gram: Any | None = None) -> Any:
     """``X^+ Y`` by ``solve`` on the smaller Gram matrix: ``X^T (X X^T)^{-1} Y`` (P < N) or
     ``(X^T X)^{-1} X^T Y`` (P >= N), one factorization for every column of ``Y``.  Never forms
-    an inverse.  ``gram``: :func:`smaller_gram` of ``X``, if the caller has it."""
+    an inverse.  ``gram``: :func:`smaller_gram` of ``X``, if the caller has it.
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The inputs.
+    Y : array, shape (P, R)
+        The labels.
+    gram : array, optional
+        :func:`smaller_gram` of ``X``.
+
+    Returns
+    -------
+    array, shape (N, R)
+        The min-norm solutions.
+    """
     xp = array_namespace(X)
     gram = smaller_gram(X) if gram is None else gram
     if X.shape[0] < X.shape[1]:
@@ -133,10 +161,36 @@ def gradient_descents(X: Any, Y: Any, solvers: tuple[str, ...] = ("gd", "wn"), *
     """The GD solvers named in ``solvers`` on the same data, side by side (one pass over ``X`` per
     iteration for all of them): ``"gd"`` is :func:`gradient_descent_least_squares`, ``"wn"``
     :func:`gradient_descent_weight_norm`; the same step for both; ``gram`` as in
-    :func:`min_norm_least_squares`."""
+    :func:`min_norm_least_squares`.
+
+    Parameters
+    ----------
+    X : array, shape (P, N)
+        The inputs.
+    Y : array, shape (P, R)
+        The labels.
+    solvers : tuple of str, default ("gd", "wn")
+        The solvers to run.
+    tol : float, default 1e-9
+        Relative change at which to stop.
+    max_iter : int, default 200000
+        Maximum iterations.
+    gram : array, optional
+        :func:`smaller_gram` of ``X``.
+
+    Returns
+    -------
+    dict of str to GDResult
+        Each solver's result.
+
+    Raises
+    ------
+    BadInput
+        If ``solvers`` names an unknown solver or none.
+    """
     unknown = set(solvers) - set(_DESCENTS)
     if not solvers or unknown:
-        raise ValueError(f"solvers must name some of {', '.join(_DESCENTS)}, got {solvers!r}")
+        raise BadInput(f"solvers must name some of {', '.join(_DESCENTS)}, got {solvers!r}")
     normal, yx, step = _setup(X, Y, gram)
     return _descend(normal, {name: _DESCENTS[name](yx, step, tol, max_iter) for name in solvers})
 
@@ -172,6 +226,19 @@ class RidgeSpectrum:
     ``eigenvalues`` are those of ``S = X^T X / N`` on the row space (``min(P, N)`` of them);
     ``N - P`` further zeros when ``P < N``.  ``signal`` and ``target`` are the projections that
     turn ``||v(zeta) - w*||^2`` into a sum over modes, one column per teacher.
+
+    Parameters
+    ----------
+    N : int
+        Input dimension.
+    eigenvalues : array, shape (K,)
+        Eigenvalues of ``S`` on the row space.
+    signal : array, shape (K, T)
+        Projections of ``X^T y / N``.
+    target : array, shape (K, T)
+        Projections of ``w*``.
+    w_star_sq : ndarray, shape (T,)
+        ``||w*||^2`` per teacher.
     """
 
     N: int
@@ -183,7 +250,24 @@ class RidgeSpectrum:
     @classmethod
     def from_data(cls, X: Any, y: Any, w_star: Any, *, gram: Any | None = None) -> RidgeSpectrum:
         """From ``X`` (P, N), labels ``y`` (P, T) and teachers ``w_star`` (N, T) (``gram``: as in
-        :func:`min_norm_least_squares`)."""
+        :func:`min_norm_least_squares`).
+
+        Parameters
+        ----------
+        X : array, shape (P, N)
+            The inputs.
+        y : array, shape (P, T)
+            The labels.
+        w_star : array, shape (N, T)
+            The teachers.
+        gram : array, optional
+            :func:`smaller_gram` of ``X``.
+
+        Returns
+        -------
+        RidgeSpectrum
+            The decomposition.
+        """
         xp = array_namespace(X)
         P, N = X.shape
         gram = smaller_gram(X) if gram is None else gram
@@ -202,7 +286,18 @@ class RidgeSpectrum:
         return cls(N, lam, signal, target, np.asarray(to_numpy((w_star * w_star).sum(axis=0))))
 
     def errors(self, zetas: np.ndarray) -> np.ndarray:
-        """``||v(zeta) - w*||^2`` (T, Z) for every teacher and every ``zeta > 0`` of the sweep."""
+        """``||v(zeta) - w*||^2`` (T, Z) for every teacher and every ``zeta > 0`` of the sweep.
+
+        Parameters
+        ----------
+        zetas : ndarray, shape (Z,)
+            Ridge-convention zetas, > 0.
+
+        Returns
+        -------
+        ndarray, shape (T, Z)
+            The errors.
+        """
         xp = array_namespace(self.eigenvalues)
         z = xp.asarray(np.asarray(zetas, dtype=float))
         coef = self.signal[None, :, :] / (self.eigenvalues[None, :, None] + z[:, None, None])
@@ -210,7 +305,18 @@ class RidgeSpectrum:
         return np.asarray(to_numpy(per_zeta)).T + self.w_star_sq[:, None]
 
     def stieltjes(self, zetas: np.ndarray) -> np.ndarray:
-        """``(1/N) tr (S + zeta)^{-1}`` for every zeta (the finite-N G of seed §2.3)."""
+        """``(1/N) tr (S + zeta)^{-1}`` for every zeta (the finite-N G of seed §2.3).
+
+        Parameters
+        ----------
+        zetas : ndarray, shape (Z,)
+            Ridge-convention zetas, > 0.
+
+        Returns
+        -------
+        ndarray, shape (Z,)
+            :math:`G` at each zeta.
+        """
         xp = array_namespace(self.eigenvalues)
         z = xp.asarray(np.asarray(zetas, dtype=float))[:, None]
         rows = np.asarray(to_numpy(xp.sum(1 / (self.eigenvalues[None, :] + z), axis=1)))
@@ -226,12 +332,38 @@ class RidgeSpectrum:
         return np.asarray(to_numpy(xp.sum(per_mode, axis=1))) + zeros
 
     def conditional_mean(self, zetas: np.ndarray, delta: float) -> np.ndarray:
-        """``E[eps_gen | X]`` over ``w*`` and the label noise: ``(1/N) sum_k e(lambda_k)`` (exact)."""
+        """``E[eps_gen | X]`` over ``w*`` and the label noise: ``(1/N) sum_k e(lambda_k)`` (exact).
+
+        Parameters
+        ----------
+        zetas : ndarray, shape (Z,)
+            Ridge-convention zetas, > 0.
+        delta : float
+            Label noise level.
+
+        Returns
+        -------
+        ndarray, shape (Z,)
+            The conditional mean error.
+        """
         return self._per_mode(zetas, delta, 1) / self.N
 
     def conditional_variance(self, zetas: np.ndarray, delta: float) -> np.ndarray:
         """``Var[eps_gen | X] = (2/N^2) sum_k e(lambda_k)^2``: per mode the error is one Gaussian of
-        variance ``e/N`` (``w*_k`` and ``(V^T X^T eps)_k`` are independent across modes), squared."""
+        variance ``e/N`` (``w*_k`` and ``(V^T X^T eps)_k`` are independent across modes), squared.
+
+        Parameters
+        ----------
+        zetas : ndarray, shape (Z,)
+            Ridge-convention zetas, > 0.
+        delta : float
+            Label noise level.
+
+        Returns
+        -------
+        ndarray, shape (Z,)
+            The conditional variance of one replica's error.
+        """
         return 2 * self._per_mode(zetas, delta, 2) / self.N**2
 
 

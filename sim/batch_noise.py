@@ -20,6 +20,7 @@ import sympy as sp
 from tqdm.auto import tqdm
 
 from theory import numeric_function, symbols
+from theory.errors import BadInput, batch_size
 
 from ._backend import backend_name, check_dtype, default_rng, get_xp, lambdify_modules, to_numpy
 from ._seeds import SeedLike, as_seed_sequence
@@ -35,7 +36,19 @@ class GLM:
     r"""A GLM head for the loss-gap measurement: activation :math:`g=A'`, curvature :math:`A''`,
     and (optionally) :math:`A` itself.  Labels are drawn at the model's optimum with the
     exponential family's conditional moments, :math:`y=g(\bar h)+\sqrt{A''(\bar h)}\,\varepsilon`,
-    :math:`\varepsilon\sim\mathcal N(0,1)` (exact for the Gaussian GLM of the identity)."""
+    :math:`\varepsilon\sim\mathcal N(0,1)` (exact for the Gaussian GLM of the identity).
+
+    Parameters
+    ----------
+    d2A : sympy.Expr
+        The curvature :math:`A''`.
+    g : sympy.Expr, optional
+        The activation :math:`g=A'`.
+    A : sympy.Expr, optional
+        The log-partition :math:`A`.
+    misfit : sympy.Expr, optional
+        Added to the labels (in the standardized input).
+    """
 
     d2A: sp.Expr
     g: sp.Expr | None = None
@@ -47,7 +60,37 @@ class GLM:
 
 @dataclass(frozen=True)
 class BatchNoiseResult:
-    """Estimates (mean ± stderr over batches) from one Monte-Carlo run."""
+    """Estimates (mean ± stderr over batches) from one Monte-Carlo run.
+
+    Parameters
+    ----------
+    M : int
+        Batch size.
+    input : str
+        The input distribution's name.
+    gamma, beta : float
+        BN's scale and shift.
+    bias : bool
+        Whether the batch mean is subtracted.
+    ddof : int
+        The variance's divisor ``M - ddof``.
+    samples, batches : int
+        Number of values and of batches.
+    seconds : float
+        Wall time.
+    backend, dtype : str
+        Where and in what type it ran.
+    var_mu_B, mean_sigma_B, var_sigma_B, cov_mu_sigma_B : Estimate
+        The batch statistics' moments.
+    error : Estimate
+        :math:`\\mathbb E[(\\hat h-\\bar h)^2]/\\gamma^2`.
+    bin_edges : tuple of float
+        Edges of the bins of :math:`\\bar n`.
+    conditional : tuple of Estimate
+        The error in each bin.
+    second_order, first_order, loss_gap : dict of str to Estimate
+        Per GLM: the second-order term, the first-order term and the loss gap.
+    """
 
     M: int
     input: str
@@ -72,20 +115,20 @@ class BatchNoiseResult:
     loss_gap: dict[str, Estimate] = field(default_factory=dict)
 
 
-def _validate(M, samples, gamma, beta, ddof, chunk_samples):
-    if isinstance(M, bool) or not isinstance(M, (int, np.integer)) or M < 2:
-        raise ValueError(f"M (batch size) must be an integer >= 2, got {M!r}")
+def _validate(M, samples, gamma, beta, ddof, chunk_samples) -> int:
+    M = batch_size(M, name="M (batch size)")
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 2 * M:
-        raise ValueError(f"samples must be an integer >= 2*M, got {samples!r}")
+        raise BadInput(f"samples must be an integer >= 2*M, got {samples!r}")
     for name, v in (("gamma", gamma), ("beta", beta)):
         if not math.isfinite(float(v)):
-            raise ValueError(f"{name} must be finite, got {v!r}")
+            raise BadInput(f"{name} must be finite, got {v!r}")
     if gamma <= 0:
-        raise ValueError(f"gamma must be > 0, got {gamma!r}")
+        raise BadInput(f"gamma must be > 0, got {gamma!r}")
     if ddof not in (0, 1):
-        raise ValueError(f"ddof must be 0 or 1, got {ddof!r}")
+        raise BadInput(f"ddof must be 0 or 1, got {ddof!r}")
     if chunk_samples < M:
-        raise ValueError(f"chunk_samples must be >= M, got {chunk_samples!r}")
+        raise BadInput(f"chunk_samples must be >= M, got {chunk_samples!r}")
+    return M
 
 
 def _row_sum(xp, a, weights=None):
@@ -224,7 +267,7 @@ def _add_glms(xp, acc: _Accumulators, heads: dict[str, _Head], rng, z, d, d2, bu
 def _check_bins(bins) -> tuple[float, ...]:
     edges = tuple(float(b) for b in bins)
     if len(edges) < 2 or any(not lo < hi for lo, hi in itertools.pairwise(edges)) or len(edges) > 100:
-        raise ValueError(f"bins must be 2 to 100 increasing edges, got {bins!r}")
+        raise BadInput(f"bins must be 2 to 100 increasing edges, got {bins!r}")
     return edges
 
 
@@ -254,8 +297,49 @@ def simulate_batch_noise(
     :math:`(\mathbb E\ell(\hat h)-\mathbb E\ell(\bar h))/\gamma^2` (seed §1.1, §1.3).
 
     ``bias=False`` normalizes without the mean (:math:`\sigma_B^2=\tfrac1M\sum z^2`).
+
+    Parameters
+    ----------
+    M : int
+        Batch size, >= 2.
+    input : str, scipy.stats distribution or array_like, default "gaussian"
+        An input family, a distribution or a sample (see :class:`InputSampler`).
+    glms : dict of str to GLM, optional
+        The GLM heads of the loss-gap terms.
+    gamma : float, default 1.0
+        BN's scale, > 0.
+    beta : float, default 0.0
+        BN's shift.
+    bias : bool, default True
+        Subtract the batch mean.
+    ddof : {0, 1}, default 0
+        The variance's divisor ``M - ddof``.
+    samples : int, default 2**22
+        Number of values.
+    seed : numpy.random.SeedSequence or int
+        The root of every random stream (a non-negative integer is ``SeedSequence(seed)``).
+    backend : {"numpy", "cupy", "auto"}, default "numpy"
+        The array backend.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+    chunk_samples : int, default 2**20
+        Values per chunk (memory).
+    bins : tuple of float
+        Edges of the bins of :math:`\bar n`.
+    progress : bool or None, default None
+        Progress bar on stderr; None: only on a TTY.
+
+    Returns
+    -------
+    BatchNoiseResult
+        The estimates.
+
+    Raises
+    ------
+    BadInput
+        If an argument is out of range or of the wrong type.
     """
-    _validate(M, samples, gamma, beta, ddof, chunk_samples)
+    M = _validate(M, samples, gamma, beta, ddof, chunk_samples)
     dtype, seed, xp = check_dtype(dtype), as_seed_sequence(seed), get_xp(backend)
     sampler = InputSampler(input, xp)
     heads = _heads(dict(glms or {}), xp)

@@ -24,8 +24,11 @@ from __future__ import annotations
 import importlib.util
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+
+from theory.errors import BadInput
 
 from ._cnn_data import DATA_SETS as DATA_SETS
 from ._cnn_data import ImageData as ImageData
@@ -70,7 +73,7 @@ def variant(name: str) -> Variant:
         k = int(match.group(1))
         norms = tuple("bn" if i == k else "none" for i in range(1, LAYERS + 1))
         return Variant(norms, 0.0, f"BN in layer {k} only")
-    raise ValueError(f"CNN variant must be one of {', '.join(VARIANT_NAMES)}, got {name!r}")
+    raise BadInput(f"CNN variant must be one of {', '.join(VARIANT_NAMES)}, got {name!r}")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,29 @@ class CNNRun:
     The random streams (initialisation, minibatch order, dropout masks) come from
     ``SeedSequence(root_seed, spawn_key=(seed,))``; they do not depend on the variant or ``M``,
     so runs with the same ``seed`` are paired (same initial weights where the layers agree).
+
+    Parameters
+    ----------
+    variant : str
+        The network variant (BN, PN + gamma decay, ...).
+    M : int
+        Batch size.
+    seed : int
+        Seed index (the spawn key under ``root_seed``).
+    root_seed : int, default 20190506
+        Root of the random streams.
+    epochs : int, default 10
+        Training epochs.
+    base_lr : float, default 0.1
+        Learning rate at the reference batch size.
+    pn_sample : int, default 4000
+        Training images behind the population statistics.
+    pn_refresh : int, default 16
+        Steps between refreshes of the population statistics.
+    eval_train : int, default 1000
+        Training images of the per-epoch training loss.
+    device : str, default "cpu"
+        The torch device.
     """
 
     variant: str
@@ -98,13 +124,13 @@ class CNNRun:
         for name in ("M", "epochs", "pn_sample", "pn_refresh", "eval_train"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < (2 if name == "M" else 1):
-                raise ValueError(f"{name} must be an integer >= {2 if name == 'M' else 1}, got {value!r}")
+                raise BadInput(f"{name} must be an integer >= {2 if name == 'M' else 1}, got {value!r}")
         if not isinstance(self.seed, int) or self.seed < 0 or not isinstance(self.root_seed, int) or self.root_seed < 0:
-            raise ValueError("seed and root_seed must be non-negative integers")
+            raise BadInput("seed and root_seed must be non-negative integers")
         if not (np.isfinite(self.base_lr) and self.base_lr > 0):
-            raise ValueError(f"base_lr must be positive and finite, got {self.base_lr!r}")
+            raise BadInput(f"base_lr must be positive and finite, got {self.base_lr!r}")
         if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+            raise BadInput(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
 
     @property
     def lr(self) -> float:
@@ -113,9 +139,17 @@ class CNNRun:
 
     @property
     def key(self) -> str:
+        """The run's key, ``<variant>-M<M>-s<seed>``."""
         return f"{self.variant}-M{self.M}-s{self.seed}"
 
     def to_dict(self) -> dict:
+        """The run as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields.
+        """
         return asdict(self)
 
 
@@ -130,20 +164,51 @@ def check_device(device: str) -> None:
     """ValueError unless PyTorch is installed and ``device`` (``cpu`` or ``cuda``) can run the CNN."""
     ok, reason = torch_status()
     if not ok:
-        raise ValueError(reason)
+        raise BadInput(reason)
     if device not in DEVICES:
-        raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+        raise BadInput(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
     from ._cnn_train import configure  # noqa: PLC0415 - torch is imported only here
 
     configure(device)
 
 
-def train_cnn(run: CNNRun, data: ImageData) -> tuple[dict[str, np.ndarray], dict]:
-    """Train ``run`` on ``data``: per-epoch and final metrics, γ² per layer and, for PN + gamma
-    decay, zeta per layer and an audit sample of channel statistics (arrays), plus metadata."""
+def train_cnn_model(run: CNNRun, data: ImageData) -> Any:
+    """The :class:`torch.nn.Module` of ``run`` trained on ``data`` (for the network audit,
+    :func:`sim.network_audit.audit_network`); BadInput without PyTorch."""
     ok, reason = torch_status()
     if not ok:
-        raise ValueError(reason)
+        raise BadInput(reason)
+    from ._cnn_train import trained_model  # noqa: PLC0415 - torch is imported only here
+
+    return trained_model(run, data)
+
+
+def train_cnn(run: CNNRun, data: ImageData) -> tuple[dict[str, np.ndarray], dict]:
+    """Train ``run`` on ``data``: per-epoch and final metrics, γ² per layer and, for PN + gamma
+    decay, zeta per layer and an audit sample of channel statistics (arrays), plus metadata.
+
+    Parameters
+    ----------
+    run : CNNRun
+        What to train.
+    data : ImageData
+        The images.
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+        The metrics and per-layer quantities.
+    meta : dict
+        Metadata of the run.
+
+    Raises
+    ------
+    BadInput
+        If PyTorch or the requested device is not available.
+    """
+    ok, reason = torch_status()
+    if not ok:
+        raise BadInput(reason)
     from ._cnn_train import train_run  # noqa: PLC0415 - torch is imported only here
 
     return train_run(run, data)

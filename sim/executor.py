@@ -21,6 +21,8 @@ from typing import Any, Self, TypeVar
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from theory.errors import BadInput
+
 __all__ = ["CONNECT_TIMEOUT", "KINDS", "Executor", "make_executor"]
 
 KINDS = ("serial", "process", "dask")
@@ -59,7 +61,20 @@ class Executor:
 
     def map_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
         """``(item, fn(item))`` for every item as it finishes; a worker's exception is raised here
-        and the items not yet started are cancelled."""
+        and the items not yet started are cancelled.
+
+        Parameters
+        ----------
+        fn : callable
+            The function, picklable for the parallel executors.
+        items : iterable
+            Its arguments.
+
+        Yields
+        ------
+        tuple
+            ``(item, fn(item))``.
+        """
         for item in items:
             yield item, fn(item)
 
@@ -138,7 +153,7 @@ class _DaskExecutor(Executor):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise ValueError("the dask executor needs dask.distributed: pip install 'bnreg[dask]'") from None
+            raise BadInput("the dask executor needs dask.distributed: pip install 'bnreg[dask]'") from None
         self._cluster: Any = None
         if scheduler is None:
             n = workers or _cores()
@@ -150,7 +165,7 @@ class _DaskExecutor(Executor):
         try:
             self._client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except Exception as err:  # unreachable (OSError after the timeout), or not a Dask scheduler at all
-            raise ValueError(f"cannot reach a Dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT:g} s: "
+            raise BadInput(f"cannot reach a Dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT:g} s: "
                              f"{err}") from err
 
     def close(self) -> None:
@@ -174,15 +189,36 @@ class _DaskExecutor(Executor):
 def make_executor(kind: str = "process", *, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """An executor of ``kind`` (``"serial"``, ``"process"`` or ``"dask"``) with ``workers`` workers
     (default: one per core).  ``"dask"`` connects to ``scheduler`` (an address such as
-    ``"tcp://host:8786"``) or, without one, starts a LocalCluster that is closed on exit."""
+    ``"tcp://host:8786"``) or, without one, starts a LocalCluster that is closed on exit.
+
+    Parameters
+    ----------
+    kind : {"serial", "process", "dask"}, default "process"
+        The executor.
+    workers : int, optional
+        Number of workers, >= 1 (default: one per core).
+    scheduler : str, optional
+        A Dask scheduler's address (``"dask"`` only).
+
+    Returns
+    -------
+    Executor
+        The executor.
+
+    Raises
+    ------
+    BadInput
+        If ``kind`` is unknown, ``workers`` < 1, or ``scheduler`` comes with another kind or with
+        ``workers``.
+    """
     if kind not in KINDS:
-        raise ValueError(f"executor kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise BadInput(f"executor kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if workers is not None and workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+        raise BadInput(f"workers must be at least 1, got {workers}")
     if scheduler is not None and kind != "dask":
-        raise ValueError(f"a scheduler address needs the dask executor, not {kind!r}")
+        raise BadInput(f"a scheduler address needs the dask executor, not {kind!r}")
     if scheduler is not None and workers is not None:
-        raise ValueError("workers cannot be set with a scheduler address: the cluster has its own workers")
+        raise BadInput("workers cannot be set with a scheduler address: the cluster has its own workers")
     if kind == "dask":
         return _DaskExecutor(workers, scheduler)
     n = workers or _cores()

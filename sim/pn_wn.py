@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from theory.errors import BadInput
+
 from ._backend import default_rng
 from ._seeds import SeedLike, as_seed_sequence
 
@@ -18,7 +20,15 @@ from ._seeds import SeedLike, as_seed_sequence
 @dataclass(frozen=True)
 class PNWNFit:
     """The least-squares slope of PN on :math:`w^\\top x/\\lVert w\\rVert`, and for each candidate
-    ``v`` the rms of PN minus WN after removing the mean (0 when ``v`` is PN's scale)."""
+    ``v`` the rms of PN minus WN after removing the mean (0 when ``v`` is PN's scale).
+
+    Parameters
+    ----------
+    slope : float
+        The least-squares slope.
+    rms : tuple of float
+        The rms per candidate scale.
+    """
 
     slope: float
     rms: tuple[float, ...]
@@ -26,9 +36,37 @@ class PNWNFit:
 
 def simulate_pn_wn(a: float, gamma: float, beta: float, scales: tuple[float, ...], *, dim: int = 16,
                    samples: int = 200_000, seed: SeedLike) -> PNWNFit:
-    """Draw ``w, m ~ N(0, I)`` and ``samples`` inputs ``x ~ N(m, a I)``; fit PN against WN."""
+    """Draw ``w, m ~ N(0, I)`` and ``samples`` inputs ``x ~ N(m, a I)``; fit PN against WN.
+
+    Parameters
+    ----------
+    a : float
+        Input variance, > 0.
+    gamma : float
+        PN's scale, > 0.
+    beta : float
+        PN's shift, finite.
+    scales : tuple of float
+        The candidate scales ``v`` of WN.
+    dim : int, default 16
+        Input dimension.
+    samples : int, default 200000
+        Number of inputs.
+    seed : numpy.random.SeedSequence or int
+        The root of every random stream (a non-negative integer is ``SeedSequence(seed)``).
+
+    Returns
+    -------
+    PNWNFit
+        The fit.
+
+    Raises
+    ------
+    BadInput
+        If ``a`` or ``gamma`` is not > 0 or ``beta`` is not finite.
+    """
     if not (np.isfinite(a) and a > 0 and np.isfinite(gamma) and gamma > 0 and np.isfinite(beta)):
-        raise ValueError(f"need a > 0, gamma > 0 and finite beta, got a={a!r}, gamma={gamma!r}, beta={beta!r}")
+        raise BadInput(f"need a > 0, gamma > 0 and finite beta, got a={a!r}, gamma={gamma!r}, beta={beta!r}")
     rng = default_rng(as_seed_sequence(seed))
     w, m = rng.standard_normal(dim), rng.standard_normal(dim)
     xs = m + np.sqrt(a) * rng.standard_normal((samples, dim))

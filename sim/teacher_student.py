@@ -21,9 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
+
+from theory.errors import BadInput
 
 from ._backend import check_dtype, get_xp, resolve_backend, to_numpy
 from ._seeds import SeedLike, as_seed_sequence, keyed_seed
@@ -46,9 +48,27 @@ __all__ = ["BNConfig", "GridPoint", "SweepOptions", "SweepPlan", "ZetaFit", "bn_
 
 
 def samples_for(N: int, alpha: float) -> int:
-    """``P = round(alpha N)``; ValueError for ``alpha <= 0`` or ``N < 2``."""
+    """``P = round(alpha N)``; ValueError for ``alpha <= 0`` or ``N < 2``.
+
+    Parameters
+    ----------
+    N : int
+        Input dimension, >= 2.
+    alpha : float
+        Samples per dimension, > 0.
+
+    Returns
+    -------
+    int
+        ``P``, at least 1.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha <= 0`` or ``N < 2``.
+    """
     if not np.isfinite(alpha) or alpha <= 0:
-        raise ValueError(f"alpha must be finite and > 0, got {alpha!r}")
+        raise BadInput(f"alpha must be finite and > 0, got {alpha!r}")
     check_size(N, 1, 0.0)
     return max(1, int(round(alpha * N)))
 
@@ -56,7 +76,7 @@ def samples_for(N: int, alpha: float) -> int:
 def _check_zetas(zetas) -> tuple[float, ...] | None:
     z = None if zetas is None else np.asarray(zetas, dtype=float)
     if z is not None and (z.ndim != 1 or z.size == 0 or np.any(~np.isfinite(z)) or np.any(z <= 0)):
-        raise ValueError(f"zetas must be None or a non-empty 1-D array of values > 0, got {zetas!r}")
+        raise BadInput(f"zetas must be None or a non-empty 1-D array of values > 0, got {zetas!r}")
     return None if z is None else tuple(float(v) for v in z)
 
 
@@ -65,7 +85,35 @@ class SweepOptions:
     """Everything a teacher–student task needs besides its (N, M, alpha, data set): picklable, so
     executors ship it to workers, and the source of a sweep's manifest (:meth:`manifest`).
 
-    Build it with :meth:`make`, which validates every field and resolves the backend once."""
+    Build it with :meth:`make`, which validates every field and resolves the backend once.
+
+    Parameters
+    ----------
+    kind : {"linear", "bn"}
+        The solvers: least squares, ridge, GD and WN; or the BN student.
+    seed : numpy.random.SeedSequence
+        Root of the keyed random streams.
+    datasets : int
+        Input matrices per point.
+    teachers : int, default 1
+        Teachers per input matrix.
+    delta : float, default 0.5
+        Label noise level.
+    zetas : tuple of float, optional
+        Ridge-convention zetas (linear only).
+    config : BNConfig, optional
+        The BN student's training setup.
+    gd, wn : bool, default False
+        Also run gradient descent / weight normalization.
+    backend : str, default "numpy"
+        The resolved backend.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+    progress : bool or None, default None
+        Progress bar on stderr; None: only on a TTY.
+    prediction_epochs : int, default 0
+        BN: epochs of batches behind the paired predictions (0: none).
+    """
 
     kind: Literal["linear", "bn"]
     seed: np.random.SeedSequence
@@ -85,18 +133,64 @@ class SweepOptions:
     def make(cls, kind: str, *, seed: SeedLike, datasets: int, teachers: int = 1, delta: float = 0.5, zetas=None,
              config: BNConfig | None = None, gd: bool = False, wn: bool = False, backend: str = "numpy",
              dtype: str = "float64", progress: bool | None = None, predict: bool | int = True) -> SweepOptions:
+        """Validated options from :func:`sweep_grid`'s arguments.
+
+        Parameters
+        ----------
+        kind : {"linear", "bn"}
+            The solvers: least squares, ridge, GD and WN; or the BN student.
+        seed : numpy.random.SeedSequence or int
+            Root of the keyed random streams.
+        datasets : int
+            Input matrices per point.
+        teachers : int, default 1
+            Teachers per input matrix.
+        delta : float, default 0.5
+            Label noise level, >= 0.
+        zetas : sequence of float, optional
+            Ridge-convention zetas of the ridge solver (linear only).
+        config : BNConfig, optional
+            The BN student's training setup (BN only).
+        gd, wn : bool, default False
+            Also run gradient descent / weight normalization (linear only).
+        backend : {"numpy", "cupy", "auto"}, default "numpy"
+            The array backend.
+        dtype : {"float64", "float32"}, default "float64"
+            The floating-point type of the computation.
+        progress : bool or None, default None
+            Progress bar on stderr; None: only on a TTY.
+        predict : bool or int, default True
+            BN only: paired predictions per replica (an int: over that many epochs of batches).
+
+        Returns
+        -------
+        SweepOptions
+            The options.
+
+        Raises
+        ------
+        BadInput
+            If an argument is out of range.
+        """
         if kind not in ("linear", "bn"):
-            raise ValueError(f"kind must be 'linear' or 'bn', got {kind!r}")
+            raise BadInput(f"kind must be 'linear' or 'bn', got {kind!r}")
         check_count("datasets", datasets, 1)
         check_count("teachers", teachers, 1)
         if not np.isfinite(delta) or delta < 0:
-            raise ValueError(f"delta must be finite and >= 0, got {delta!r}")
-        return cls(kind, as_seed_sequence(seed), int(datasets), int(teachers), float(delta), _check_zetas(zetas),
+            raise BadInput(f"delta must be finite and >= 0, got {delta!r}")
+        checked = cast(Literal["linear", "bn"], kind)  # one of the two, checked above
+        return cls(checked, as_seed_sequence(seed), int(datasets), int(teachers), float(delta), _check_zetas(zetas),
                    config or BNConfig(), bool(gd), bool(wn), resolve_backend(backend), check_dtype(dtype), progress,
                    _prediction_epochs(predict))
 
     def manifest(self) -> dict:
-        """The JSON-serialisable settings a resumable sweep's store is keyed by."""
+        """The JSON-serialisable settings a resumable sweep's store is keyed by.
+
+        Returns
+        -------
+        dict
+            The settings.
+        """
         settings = {
             "kind": self.kind, "delta": self.delta, "teachers": self.teachers, "backend": self.backend,
             "dtype": self.dtype, "seed_entropy": str(self.seed.entropy), "spawn_key": list(self.seed.spawn_key),
@@ -109,7 +203,27 @@ class SweepOptions:
         return settings
 
     def check_point(self, N: int, alpha: float, M: int | None = None) -> int:
-        """``P`` for one point, after checking N, alpha and (BN) the batch size against P."""
+        """``P`` for one point, after checking N, alpha and (BN) the batch size against P.
+
+        Parameters
+        ----------
+        N : int
+            Input dimension.
+        alpha : float
+            Samples per dimension.
+        M : int, optional
+            The BN batch size.
+
+        Returns
+        -------
+        int
+            ``P``.
+
+        Raises
+        ------
+        BadInput
+            If ``N``, ``alpha`` or ``M`` is out of range (``M`` > ``P``).
+        """
         P = samples_for(N, alpha)
         check_size(N, P, self.delta)
         if self.kind == "bn":
@@ -123,7 +237,7 @@ def _prediction_epochs(predict: bool | int) -> int:
     if isinstance(predict, bool):
         return PREDICTION_EPOCHS if predict else 0
     if not isinstance(predict, int | np.integer) or predict < 1:
-        raise ValueError(f"predict must be True, False or a number of epochs >= 1, got {predict!r}")
+        raise BadInput(f"predict must be True, False or a number of epochs >= 1, got {predict!r}")
     return int(predict)
 
 
@@ -257,6 +371,39 @@ def linear_point(N: int, alpha: float, zetas=None, delta: float = 0.5, *, datase
     (exact given the spectrum) —, ``ridge_variance`` — ``Var[eps | X]`` of one replica, exact —,
     ``stieltjes`` — ``(1/N) tr (S + zeta)^{-1}``; when asked ``gd``/``wn`` (R,) with their
     iteration counts (G,) (-1: not converged).  ``ls`` is NaN when ``|P - N| <= 1``.
+
+    Parameters
+    ----------
+    N : int
+        Input dimension.
+    alpha : float
+        Samples per dimension.
+    zetas : sequence of float, optional
+        Ridge-convention zetas.
+    delta : float, default 0.5
+        Label noise level.
+    datasets : int
+        Number of input matrices.
+    teachers : int, default 1
+        Teachers per input matrix.
+    seed : numpy.random.SeedSequence or int
+        The root of every random stream (a non-negative integer is ``SeedSequence(seed)``).
+    gd, wn : bool, default False
+        Also run gradient descent / weight normalization.
+    backend : {"numpy", "cupy", "auto"}, default "numpy"
+        The array backend.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The arrays described above.
+
+    Raises
+    ------
+    BadInput
+        If an argument is out of range.
     """
     options = SweepOptions.make("linear", seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
                                 gd=gd, wn=wn, backend=backend, dtype=dtype)
@@ -284,6 +431,43 @@ def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teacher
     differences at each checkpoint, ``paired_eps``, ``paired_gamma`` (BN's ``|gamma|`` - stationary) and
     ``closed_paired_eps`` (BN - closed form), each (C, R).  For ``P <= N + 1`` the predictions use
     the run's own ``w_0`` (its conserved part) and the norm at each checkpoint.
+
+    Parameters
+    ----------
+    N : int
+        Input dimension.
+    alpha : float
+        Samples per dimension.
+    delta : float, default 0.5
+        Label noise level.
+    datasets : int
+        Number of input matrices.
+    teachers : int, default 1
+        Teachers per input matrix.
+    seed : numpy.random.SeedSequence or int
+        The root of every random stream (a non-negative integer is ``SeedSequence(seed)``).
+    config : BNConfig, optional
+        The training setup.
+    backend : {"numpy", "cupy", "auto"}, default "numpy"
+        The array backend.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+    checkpoints : tuple of float
+        Fractions of the run at which the errors are recorded.
+    progress : bool or None, default None
+        Progress bar on stderr; None: only on a TTY.
+    predict : bool or int, default True
+        BN only: paired predictions per replica (an int: over that many epochs of batches).
+
+    Returns
+    -------
+    dict of str to ndarray
+        The arrays described above.
+
+    Raises
+    ------
+    BadInput
+        If an argument is out of range.
     """
     options = SweepOptions.make("bn", seed=seed, datasets=datasets, teachers=teachers, delta=delta, config=config,
                                 backend=backend, dtype=dtype, progress=progress, predict=predict)
@@ -294,7 +478,17 @@ def bn_point(N: int, alpha: float, delta: float = 0.5, *, datasets: int, teacher
 @dataclass(frozen=True)
 class GridPoint:
     """One point of :func:`sweep_grid`: the dimension, the BN batch size (None for the linear
-    solvers) and ``alpha``."""
+    solvers) and ``alpha``.
+
+    Parameters
+    ----------
+    N : int
+        Input dimension.
+    M : int or None
+        BN batch size (None for the linear solvers).
+    alpha : float
+        Samples per dimension.
+    """
 
     N: int
     M: int | None
@@ -315,7 +509,19 @@ def _sweep_task(options: SweepOptions, tasks: dict[str, tuple[GridPoint, int]], 
 @dataclass(frozen=True)
 class SweepPlan:
     """A sweep ready to run: its tasks as a :class:`Job` (one per point and data set) and the
-    points they make up.  :func:`sweep_grid` runs one; :func:`run_jobs` runs several as one queue."""
+    points they make up.  :func:`sweep_grid` runs one; :func:`run_jobs` runs several as one queue.
+
+    Parameters
+    ----------
+    job : Job
+        The tasks.
+    points : tuple of GridPoint
+        The points.
+    kind : str
+        ``"linear"`` or ``"bn"``.
+    datasets : int
+        Input matrices per point.
+    """
 
     job: Job
     points: tuple[GridPoint, ...]
@@ -323,7 +529,18 @@ class SweepPlan:
     datasets: int
 
     def collect(self, done: dict[str, dict[str, np.ndarray]]) -> dict[GridPoint, dict[str, np.ndarray]]:
-        """The arrays of every point from the job's results (``run_jobs``' entry for this job)."""
+        """The arrays of every point from the job's results (``run_jobs``' entry for this job).
+
+        Parameters
+        ----------
+        done : dict of str to dict
+            The job's results by task key.
+
+        Returns
+        -------
+        dict of GridPoint to dict
+            Every point's arrays.
+        """
         return {p: _concat([done[_task_key(self.kind, p, g)] for g in range(self.datasets)]) for p in self.points}
 
 
@@ -333,7 +550,55 @@ def plan_sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed:
                     directory: str | Path | None = None, parallel: bool = False, progress: bool | None = None,
                     predict: bool | int = True) -> SweepPlan:
     """The tasks of :func:`sweep_grid` (same arguments; ``parallel``: they will run on workers,
-    so no task draws its own progress bar), every argument checked, nothing run yet."""
+    so no task draws its own progress bar), every argument checked, nothing run yet.
+
+    Parameters
+    ----------
+    kind : {"linear", "bn"}
+        The solvers: least squares, ridge, GD and WN; or the BN student.
+    Ns : sequence of int
+        Dimensions.
+    alphas : sequence of float
+        Samples per dimension.
+    Ms : sequence of int, optional
+        BN batch sizes (default ``config.M``).
+    seed : numpy.random.SeedSequence or int
+        Root of the keyed random streams.
+    datasets : int
+        Input matrices per point.
+    teachers : int, default 1
+        Teachers per input matrix.
+    delta : float, default 0.5
+        Label noise level, >= 0.
+    zetas : sequence of float, optional
+        Ridge-convention zetas of the ridge solver (linear only).
+    config : BNConfig, optional
+        The BN student's training setup (BN only).
+    gd, wn : bool, default False
+        Also run gradient descent / weight normalization (linear only).
+    backend : {"numpy", "cupy", "auto"}, default "numpy"
+        The array backend.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+    directory : str or Path, optional
+        Folder of a resumable :class:`SweepStore`.
+    parallel : bool, default False
+        The tasks will run on workers.
+    progress : bool or None, default None
+        Progress bar on stderr; None: only on a TTY.
+    predict : bool or int, default True
+        BN only: paired predictions per replica (an int: over that many epochs of batches).
+
+    Returns
+    -------
+    SweepPlan
+        The plan.
+
+    Raises
+    ------
+    BadInput
+        If an argument is out of range (checked before anything runs).
+    """
     options = SweepOptions.make(kind, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
                                 config=config, gd=gd, wn=wn, backend=backend, dtype=dtype,
                                 # one bar per worker would garble the terminal: inner bars only in this process
@@ -361,6 +626,53 @@ def sweep_grid(kind: Literal["linear", "bn"], Ns, alphas, *, Ms=None, seed: Seed
     data set, so points of different N or alpha never share data; BN runs that differ only in M
     share initial weights and permutations).  ``predict`` (BN only, default True): every replica
     carries its paired predictions (see :func:`bn_point`); it is part of the stored settings.
+
+    Parameters
+    ----------
+    kind : {"linear", "bn"}
+        The solvers: least squares, ridge, GD and WN; or the BN student.
+    Ns : sequence of int
+        Dimensions.
+    alphas : sequence of float
+        Samples per dimension.
+    Ms : sequence of int, optional
+        BN batch sizes (default ``config.M``).
+    seed : numpy.random.SeedSequence or int
+        Root of the keyed random streams.
+    datasets : int
+        Input matrices per point.
+    teachers : int, default 1
+        Teachers per input matrix.
+    delta : float, default 0.5
+        Label noise level, >= 0.
+    zetas : sequence of float, optional
+        Ridge-convention zetas of the ridge solver (linear only).
+    config : BNConfig, optional
+        The BN student's training setup (BN only).
+    gd, wn : bool, default False
+        Also run gradient descent / weight normalization (linear only).
+    backend : {"numpy", "cupy", "auto"}, default "numpy"
+        The array backend.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+    directory : str or Path, optional
+        Folder of a resumable :class:`SweepStore`.
+    executor : Executor, optional
+        Runs the tasks (default: this process).
+    progress : bool or None, default None
+        Progress bar on stderr; None: only on a TTY.
+    predict : bool or int, default True
+        BN only: paired predictions per replica (an int: over that many epochs of batches).
+
+    Returns
+    -------
+    dict of GridPoint to dict
+        Every point's arrays.
+
+    Raises
+    ------
+    BadInput
+        If an argument is out of range (checked before anything runs).
     """
     plan = plan_sweep_grid(kind, Ns, alphas, Ms=Ms, seed=seed, datasets=datasets, teachers=teachers, delta=delta,
                            zetas=zetas, config=config, gd=gd, wn=wn, backend=backend, dtype=dtype, directory=directory,
@@ -375,12 +687,12 @@ def _grid(options: SweepOptions, Ns, alphas, Ms) -> list[GridPoint]:
     alpha_list = [float(a) for a in np.atleast_1d(np.asarray(alphas, dtype=float))]
     if options.kind == "linear":
         if Ms is not None:
-            raise ValueError("Ms is for the BN student; the linear solvers take no batch size")
+            raise BadInput("Ms is for the BN student; the linear solvers take no batch size")
         M_list: list[int | None] = [None]
     else:
         M_list = [replace(options.config, M=m).M for m in _items(options.config.M if Ms is None else Ms)]
     if not N_list or not alpha_list:
-        raise ValueError("Ns and alphas must not be empty")
+        raise BadInput("Ns and alphas must not be empty")
     points = [GridPoint(N, M, a) for N in N_list for M in M_list for a in alpha_list]
     for p in points:
         options.check_point(p.N, p.alpha, p.M)
@@ -402,7 +714,53 @@ def sweep(kind: Literal["linear", "bn"], N: int, alphas, *, seed: SeedLike, data
           wn: bool = False, backend: str = "numpy", dtype: str = "float64", directory: str | Path | None = None,
           executor: Executor | None = None, progress: bool | None = None,
           predict: bool | int = True) -> dict[float, dict[str, np.ndarray]]:
-    """:func:`sweep_grid` at one ``N`` (and the BN student at ``config.M``), keyed by alpha."""
+    """:func:`sweep_grid` at one ``N`` (and the BN student at ``config.M``), keyed by alpha.
+
+    Parameters
+    ----------
+    kind : {"linear", "bn"}
+        The solvers: least squares, ridge, GD and WN; or the BN student.
+    N : int
+        Input dimension.
+    alphas : sequence of float
+        Samples per dimension.
+    seed : numpy.random.SeedSequence or int
+        Root of the keyed random streams.
+    datasets : int
+        Input matrices per point.
+    teachers : int, default 1
+        Teachers per input matrix.
+    delta : float, default 0.5
+        Label noise level, >= 0.
+    zetas : sequence of float, optional
+        Ridge-convention zetas of the ridge solver (linear only).
+    config : BNConfig, optional
+        The BN student's training setup (BN only).
+    gd, wn : bool, default False
+        Also run gradient descent / weight normalization (linear only).
+    backend : {"numpy", "cupy", "auto"}, default "numpy"
+        The array backend.
+    dtype : {"float64", "float32"}, default "float64"
+        The floating-point type of the computation.
+    directory : str or Path, optional
+        Folder of a resumable :class:`SweepStore`.
+    executor : Executor, optional
+        Runs the tasks (default: this process).
+    progress : bool or None, default None
+        Progress bar on stderr; None: only on a TTY.
+    predict : bool or int, default True
+        BN only: paired predictions per replica (an int: over that many epochs of batches).
+
+    Returns
+    -------
+    dict of float to dict
+        Every alpha's arrays.
+
+    Raises
+    ------
+    BadInput
+        If an argument is out of range (checked before anything runs).
+    """
     grid = sweep_grid(kind, [N], alphas, seed=seed, datasets=datasets, teachers=teachers, delta=delta, zetas=zetas,
                       config=config, gd=gd, wn=wn, backend=backend, dtype=dtype, directory=directory,
                       executor=executor, progress=progress, predict=predict)

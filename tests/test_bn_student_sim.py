@@ -11,19 +11,19 @@ import pytest
 
 import sim
 import theory
-from sim._seeds import keyed_seed
-from sim._ts_bn import BNConfig, initial_weights, train_bn
-from sim._ts_bn_prediction import (
-    CentredDesign,
-    batch_correlation,
-    closed_prediction,
-    expected_correlation,
+from sim import (
+    BNConfig,
+    bn_closed_prediction,
+    bn_stationary_point,
+    bn_stationary_prediction,
+    keyed_seed,
     paired_drift,
     paired_mean,
-    stationary_point,
-    stationary_prediction,
+    teacher_data,
+    train_bn,
 )
-from sim._ts_data import teacher_data
+from sim._ts_bn import initial_weights
+from sim._ts_bn_prediction import CentredDesign, batch_correlation, expected_correlation
 
 SEED = np.random.SeedSequence(1109)
 
@@ -63,7 +63,7 @@ def test_conserved_component_is_conserved_by_sgd():
 def test_closed_prediction_against_a_direct_computation():
     N, P, M = 40, 100, 16
     X, Y, W_star = _data(N, P)
-    pred = closed_prediction(X, Y, W_star, M)
+    pred = bn_closed_prediction(X, Y, W_star, M)
     w = np.linalg.lstsq(np.hstack([X, np.ones((P, 1))]), Y, rcond=None)[0][:N]
     gamma = theory.bn_chi_factor(M) * (X @ w).std(axis=0)
     u = w / np.linalg.norm(w, axis=0)
@@ -75,7 +75,7 @@ def test_closed_prediction_against_a_direct_computation():
     X, Y, W_star = _data(N, P)
     w0 = np.random.default_rng(0).standard_normal((N, 3)) / math.sqrt(N)
     norm = np.full(3, 2.0)
-    pred = closed_prediction(X, Y, W_star, M, w0=w0, w_norm=norm)
+    pred = bn_closed_prediction(X, Y, W_star, M, w0=w0, w_norm=norm)
     Xc, Yc = X - X.mean(0), Y - Y.mean(0)
     perp = w0 - np.linalg.pinv(Xc) @ (Xc @ w0)
     ls = np.linalg.pinv(Xc) @ Yc
@@ -86,7 +86,7 @@ def test_closed_prediction_against_a_direct_computation():
     np.testing.assert_allclose(pred["overlap"], overlap, rtol=1e-9)
     np.testing.assert_allclose(pred["gamma"], theory.bn_chi_factor(M) * Y.std(axis=0), rtol=1e-12)
     with pytest.raises(ValueError, match="w_norm"):
-        closed_prediction(X, Y, W_star, M, w0=w0)
+        bn_closed_prediction(X, Y, W_star, M, w0=w0)
 
 
 def test_batch_correlation_gradient_matches_finite_differences():
@@ -109,7 +109,7 @@ def test_stationary_point_is_stationary_and_beats_least_squares():
     N, P, M = 40, 160, 16
     X, Y, _ = _data(N, P)
     seed = keyed_seed(SEED, "batches")
-    point = stationary_point(X, Y, M, epochs=30, seed=seed)
+    point = bn_stationary_point(X, Y, M, epochs=30, seed=seed)
     assert point.converged
     F, grad = expected_correlation(X, Y, point.W, M, 30, seed)
     scale = np.linalg.norm(X.T @ (Y - Y.mean(0)), axis=0) / P
@@ -118,7 +118,7 @@ def test_stationary_point_is_stationary_and_beats_least_squares():
     ls = CentredDesign.from_inputs(X).least_squares(Y)
     assert np.all(point.gamma > expected_correlation(X, Y, ls, M, 30, seed)[0])
     with pytest.raises(ValueError, match="degenerate"):
-        stationary_point(X[:30], Y[:30], M, seed=seed)
+        bn_stationary_point(X[:30], Y[:30], M, seed=seed)
 
 
 def test_paired_mean_and_drift_average_teachers_first():
@@ -186,12 +186,12 @@ def test_predictions_on_cupy_match_numpy():
     N, P, M = 40, 120, 16
     X, Y, W_star = _data(N, P)
     seed = keyed_seed(SEED, "gpu")
-    host = stationary_prediction(X, Y, W_star, M, seed=seed, epochs=5)
-    device = stationary_prediction(cupy.asarray(X), cupy.asarray(Y), cupy.asarray(W_star), M, seed=seed, epochs=5)
+    host = bn_stationary_prediction(X, Y, W_star, M, seed=seed, epochs=5)
+    device = bn_stationary_prediction(cupy.asarray(X), cupy.asarray(Y), cupy.asarray(W_star), M, seed=seed, epochs=5)
     for key in ("eps", "gamma", "overlap"):
         np.testing.assert_allclose(device[key], host[key], rtol=1e-9)
-    np.testing.assert_allclose(closed_prediction(cupy.asarray(X), cupy.asarray(Y), cupy.asarray(W_star), M)["eps"],
-                               closed_prediction(X, Y, W_star, M)["eps"], rtol=1e-10)
+    np.testing.assert_allclose(bn_closed_prediction(cupy.asarray(X), cupy.asarray(Y), cupy.asarray(W_star), M)["eps"],
+                               bn_closed_prediction(X, Y, W_star, M)["eps"], rtol=1e-10)
 
 
 def test_inverse_decay_schedule():

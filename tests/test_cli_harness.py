@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from theory import BadInput, FormulaError
 from theory import cli as _cli
-from theory._parser import FormulaError
 from theory.cli import Parser, atomic_write, finite_float, int_in, one_line, run_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ def test_run_main_maps_bad_input_to_one_line(capsys):
         raise FormulaError("attribute access is not allowed (column 10)")
 
     def multi_line_value_error(argv):
-        raise ValueError("first line\nsecond\x1b[31m line")
+        raise BadInput("first line\nsecond\x1b[31m line")
 
     def os_error(argv):
         raise FileNotFoundError(2, "No such file or directory", "out/x.json")
@@ -143,14 +143,40 @@ def test_run_main_reports_an_interrupt_in_one_line(capsys):
     assert capsys.readouterr().err == "p: interrupted\n"
 
 
-def test_run_main_passes_through_status_and_bugs():
+def test_run_main_reports_a_bug_as_internal_not_as_bad_input(capsys, monkeypatch):
+    """A planted internal error (a KeyError, or a plain ValueError from a library) is not bad input:
+    it says it is a bug, exits 3, and shows its traceback only with --debug or BNREG_DEBUG=1."""
+    monkeypatch.delenv(_cli.DEBUG_ENV, raising=False)
     assert run_main(lambda argv: 1, [], prog="p") == 1
 
     def bug(argv):
-        raise KeyError("a bug is not bad input")
+        raise KeyError("a broken invariant")
 
-    with pytest.raises(KeyError):
-        run_main(bug, [], prog="p")
+    def library_value_error(argv):
+        raise ValueError("math domain error")
+
+    for planted in (bug, library_value_error):
+        assert run_main(planted, [], prog="p") == _cli.EXIT_INTERNAL_ERROR == 3
+        err = capsys.readouterr().err
+        assert "internal error (a bug in bnreg" in err and "--debug" in err and "Traceback" not in err
+        assert err.count("\n") == 1
+    monkeypatch.setenv(_cli.DEBUG_ENV, "1")
+    assert run_main(bug, [], prog="p") == 3
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_debug_option_shows_the_traceback(capsys, monkeypatch):
+    monkeypatch.delenv(_cli.DEBUG_ENV, raising=False)
+
+    def main(argv):
+        Parser(prog="p").parse_args(argv)
+        raise KeyError("a broken invariant")
+
+    assert run_main(main, ["--debug"], prog="p") == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "KeyError" in err
+    assert run_main(main, [], prog="p") == 3
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_parser_error_is_one_line(capsys):

@@ -9,12 +9,12 @@ from importlib import metadata
 import numpy as np
 import pytest
 
+from sim import load_images
 from sim._cnn_data import (
     CIFAR_RECORD,
     average_pool,
     cifar10,
     interleave_classes,
-    load_images,
     mnist5k,
     parse_cifar10_bin,
     parse_mnist_csv,

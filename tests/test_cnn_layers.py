@@ -8,12 +8,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from sim._cnn_data import ImageData  # noqa: E402
 from sim._cnn_layers import MeanOnlyBatchNorm, PopulationNorm, SeededDropout, VarianceOnlyBatchNorm, WeightNormalized  # noqa: E402
 from sim._cnn_models import SeedCNN  # noqa: E402
 from sim._cnn_population import refresh_population  # noqa: E402
 from sim._cnn_train import _Trainer, build_model, configure  # noqa: E402
-from sim.cnn import CNNRun, train_cnn, variant  # noqa: E402
+from sim.cnn import CNNRun, ImageData, train_cnn, variant  # noqa: E402
 from theory import zeta  # noqa: E402
 
 from ._cnn_images import synthetic_images  # noqa: E402

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from verify import cnn as study
-from verify._cnn_claims import Judge, correction, student_k
+from verify._cnn_claims import LEVEL, Judge, correction
 from verify._cnn_plan import SECTIONS, Size, configurations, runs
+from verify.check import student_k
 from verify.claim import VERDICTS, Direction
 
 from ._cnn_images import synthetic_images
@@ -65,8 +67,10 @@ def test_plan_shares_configurations_between_sections():
 
 
 def test_k_is_the_student_t_quantile_and_direction_verdicts():
-    assert student_k(3) == pytest.approx(4.302653, rel=1e-6)
-    assert student_k(5) == pytest.approx(2.776445, rel=1e-6)
+    assert student_k(3, level=LEVEL) == pytest.approx(4.302653, rel=1e-6)
+    assert student_k(5, level=LEVEL) == pytest.approx(2.776445, rel=1e-6)
+    # the same multiplier as a known-SE k at the normal LEVEL quantile (one formula, two parametrizations)
+    assert student_k(3, level=LEVEL) == pytest.approx(student_k(3, float(stats.norm.ppf(LEVEL))), rel=1e-12)
     judge = Judge({}, 3, "test")
     assert judge.direction("d", np.array([1.0, 1.1, 0.9])).verdict() == "confirmed"
     assert judge.direction("d", np.array([-1.0, -1.1, -0.9])).verdict() == "contradicted"

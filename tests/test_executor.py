@@ -14,7 +14,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import sim.executor as executor_module
-from sim._ts_store import Job, SweepStore, run_jobs, run_points
+from sim import Job, SweepStore, run_jobs, run_points
 from sim.executor import make_executor
 from sim.teacher_student import sweep
 

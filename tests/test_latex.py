@@ -123,7 +123,8 @@ def test_compact_forms_equal_the_derivations(formulas):
 
 
 def test_registration_and_labels(formulas):
-    assert FORMULA_SOURCES == ("theory._part1_formulas", "theory.teacher_student", "theory.bn_student")
+    assert FORMULA_SOURCES == ("theory._part1_formulas", "theory.teacher_student", "theory.bn_student",
+                               "theory.network_regularizer")
     labels = [f.label for f in formulas]
     assert len(labels) == len(set(labels))
     assert {"zeta-gaussian-identity", "wn-error", "mp-stieltjes", "ridge-correction-below", "bn-student-error-above",

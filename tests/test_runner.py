@@ -70,7 +70,7 @@ def test_each_distinct_simulation_runs_once_and_merged_heads_keep_their_numbers(
         return original(self, ctx)
 
     monkeypatch.setattr(BatchNoiseRequest, "run", counted)
-    stream = _streams.find(tiny, "gaussian", 32)
+    stream = _streams.GAUSSIAN_32
     bare, relu, both = stream.request(tiny), stream.request(tiny, (_glm("relu"),)), stream.request(
         tiny, (_glm("tanh"), _glm("relu")))
     pn = PNWNRequest(4.0, 1.3, 0.2, (0.65,), samples=1000)
@@ -83,7 +83,7 @@ def test_each_distinct_simulation_runs_once_and_merged_heads_keep_their_numbers(
 
 
 def test_a_stream_asked_with_two_different_heads_of_one_name_is_refused(tiny):
-    stream = _streams.find(tiny, "gaussian", 8)
+    stream = _streams.GAUSSIAN_8
     a = stream.request(tiny, (("g", requests_module.GLM(curvature(NAMED_ACTIVATIONS["relu"]))),))
     b = stream.request(tiny, (("g", requests_module.GLM(curvature(NAMED_ACTIVATIONS["tanh"]))),))
     with make_executor("serial") as ex, pytest.raises(ValueError, match="different heads"):
@@ -107,6 +107,6 @@ def test_sgd_epochs_keep_the_steps_of_alpha_two_above_it():
     for alpha in (2.5, 3.0, 4.0, 8.0, 16.0):
         steps = vbn.sgd_epochs(alpha) * (round(alpha * N) // M)
         assert at_two <= steps < at_two + round(alpha * N) // M
-    requests = [r for r in vbn._requests(RunContext(mode="full")) if r.N == vbn.SIZES["full"].N]
+    requests = [r for r in vbn._requests(RunContext(mode="full")).values() if r.N == vbn.SIZES["full"].N]
     assert {r.alphas[0]: r.config.epochs for r in requests if r.config.w_init == 1.0 and r.alphas[0] > 1} == {
         2.0: vbn.EPOCHS, 3.0: 320, 4.0: 240}

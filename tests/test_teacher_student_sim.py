@@ -10,18 +10,20 @@ import numpy as np
 import pytest
 
 import sim.teacher_student as sts
-from sim._backend import cuda_status
-from sim._seeds import keyed_seed
-from sim._ts_bn import BNConfig, BNState, bn_forward_backward, bn_head, bn_test_errors, train_bn
-from sim._ts_data import teacher_data
-from sim._ts_linear import (
+from sim import (
+    BNConfig,
+    BNState,
     RidgeSpectrum,
-    gradient_descent_least_squares,
-    gradient_descent_weight_norm,
-    gradient_descents,
+    bn_test_errors,
+    cuda_status,
+    keyed_seed,
     min_norm_least_squares,
-    smaller_gram,
+    teacher_data,
+    train_bn,
 )
+from sim._ts_bn import bn_forward_backward, bn_head
+from sim._ts_linear import gradient_descent_least_squares, gradient_descent_weight_norm
+from sim.kernels import gradient_descents, smaller_gram
 from theory import teacher_student as ts
 from verify.teacher_student import REMAINDER
 

@@ -31,6 +31,7 @@ from .bn_student import bn_student_overlap as bn_student_overlap
 from .bn_student import effective_ridge_zeta as effective_ridge_zeta
 from .bn_student import formulas as bn_student_formulas
 from .bn_student import pn_student_error as pn_student_error
+from .errors import BadInput as BadInput
 from .gamma_decay import CROSS as ZETA_CROSS
 from .gamma_decay import F_GAMMA as F_GAMMA
 from .gamma_decay import MU_D2A as MU_D2A
@@ -59,6 +60,7 @@ from .teacher_student import zeta_map as zeta_map
 
 __all__ = [
     "activation_expression",
+    "BadInput",
     "bn_chi_factor",
     "bn_equivalent_zeta",
     "bn_interpolation_error",

@@ -24,10 +24,10 @@ from functools import lru_cache
 import sympy as sp
 
 from ._moments import Z, expect_polynomial
+from .symbols import SQRT_U as _S
+from .symbols import TAU as _TAU
+from .symbols import VARRHO as _RHO
 from .symbols import U
-
-_S = sp.Symbol("s", positive=True)  # sqrt(u)
-_RHO, _TAU = sp.symbols("varrho tau", real=True)
 
 
 def _gaussian_moment(j: int) -> sp.Expr:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ._exp_poly import exp_poly_terms
+from ._exp_poly import Term, exp_poly_terms
 from ._pieces import Pieces, jumps, numeric_value, pieces
 from ._singularities import (
     FINITE,
@@ -31,6 +31,7 @@ from ._singularities import (
     tail_finiteness,
 )
 from ._zeros import Unlocatable
+from .errors import BadInput
 from .input_families import InputFamily, get_family
 from .symbols import X
 
@@ -44,7 +45,7 @@ class CurvaturePiece:
     d2a: sp.Expr
     points: tuple[sp.Expr, ...]
     complete: bool
-    exp_terms: tuple | None
+    exp_terms: tuple[Term, ...] | None  # None: A'' is not in the exp-polynomial class here
     poles: tuple[tuple[sp.Expr, int], ...] = ()  # rational pieces: (point, exact pole order)
 
     @property
@@ -72,10 +73,10 @@ def _refuse_not_real(problem, family: InputFamily, gamma: float, beta: float) ->
     what, intervals, exact = problem
     where = " or ".join(_interval_text(a, b) for a, b in intervals)
     if not exact:
-        return ValueError(f"{what} is not real for {where} (among others), which has positive probability "
+        return BadInput(f"{what} is not real for {where} (among others), which has positive probability "
                           f"under {family_text(family, gamma, beta)}")
     p = sum(probability(family, (a - beta) / gamma, (b - beta) / gamma) for a, b in intervals)
-    return ValueError(f"{what} is not real for {where}, which has probability {p:.3g} "
+    return BadInput(f"{what} is not real for {where}, which has probability {p:.3g} "
                       f"under {family_text(family, gamma, beta)}")
 
 
@@ -99,7 +100,7 @@ def _pole_orders(d2a: sp.Expr, lo: float, hi: float) -> dict[sp.Expr, int]:
 def _piece(g: sp.Expr, lo: sp.Expr, hi: sp.Expr, family: InputFamily, gamma: float, beta: float) -> CurvaturePiece:
     d2a = sp.diff(g, X)
     if d2a.has(sp.Derivative, sp.Subs):
-        raise ValueError(f"SymPy cannot form the derivative of {sp.sstr(g)}")
+        raise BadInput(f"SymPy cannot form the derivative of {sp.sstr(g)}")
     a, b = _float(lo), _float(hi)
     terms = exp_poly_terms(d2a, X)
     if terms is not None and exp_poly_terms(g, X) is not None:  # entire: real everywhere, no singularity

@@ -22,6 +22,7 @@ import sympy as sp
 from ._classify import Classification, CurvaturePiece
 from ._exp_poly import gaussian_type_integral
 from ._quadrature import expectation
+from .errors import BadInput
 from .input_families import InputFamily
 from .symbols import X
 
@@ -57,6 +58,9 @@ def _density_pieces(family: InputFamily) -> list[tuple[sp.Expr, sp.Expr, sp.Expr
 
 
 def _piece_closed(piece: CurvaturePiece, family: InputFamily, g: sp.Rational, b: sp.Rational, k: int) -> sp.Expr:
+    if piece.exp_terms is None:
+        raise ValueError("the closed form needs A'' in the exp-polynomial class on every piece "
+                         "(see closed_form_available)")
     z = family.variable
     z_lo = piece.lo if piece.lo.is_infinite else (piece.lo - b) / g
     z_hi = piece.hi if piece.hi.is_infinite else (piece.hi - b) / g
@@ -122,5 +126,5 @@ def quadrature_moments(cls: Classification, orders, absolute: bool = False) -> t
         values.append(value)
         errors.append(error)
     if not all(math.isfinite(v) for v in values):
-        raise ValueError("a moment of A'' is too large for float64")
+        raise BadInput("a moment of A'' is too large for float64")
     return values, errors

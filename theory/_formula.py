@@ -30,6 +30,31 @@ class Formula:
     ``lines``: split the display over this many lines (only where no compact form exists);
     ``region``: ``{symbol name: (low, high)}`` where the formula holds (a branch condition such
     as ``alpha < 1``), used by the equality checks.
+
+    Parameters
+    ----------
+    label : str
+        Stable key of the formula.
+    title : str
+        Its title (LaTeX text).
+    section : str
+        The section of the export it belongs to.
+    lhs : str
+        LaTeX of the left side.
+    rhs : sympy.Expr
+        The derived right side.
+    assumptions : str
+        Under what it holds (LaTeX text).
+    display : sympy.Expr or None, default None
+        The printed form of ``rhs``; None prints ``rhs``.
+    defines : sympy.Symbol or None, default None
+        The symbol the left side names.
+    lines : int, default 1
+        Number of lines of the display.
+    region : dict of str to (float, float), optional
+        Where the formula holds, by symbol name.
+    note : str, default ""
+        A remark printed after it (LaTeX text).
     """
 
     label: str
@@ -59,18 +84,37 @@ class Formula:
 
     @property
     def tex_label(self) -> str:
+        """The LaTeX label, ``eq:<label>``."""
         return f"eq:{self.label}"
 
     def rhs_lines(self) -> list[str]:
-        """The printed right side as LaTeX, cut into :attr:`lines` lines at top-level ``+``/``-``."""
+        """The printed right side as LaTeX, cut into :attr:`lines` lines at top-level ``+``/``-``.
+
+        Returns
+        -------
+        list of str
+            The LaTeX lines, :attr:`lines` of them at most.
+        """
         return notation.latex_lines(self.printed, self.lines)
 
     def latex(self) -> str:
-        """``lhs = rhs`` on one line (LaTeX, math mode)."""
+        """``lhs = rhs`` on one line (LaTeX, math mode).
+
+        Returns
+        -------
+        str
+            The equation in LaTeX.
+        """
         return f"{self.lhs} = {' '.join(self.rhs_lines())}"
 
     def equation(self) -> str:
-        """The ``equation`` environment with its label, a ``split`` inside when :attr:`lines` > 1."""
+        """The ``equation`` environment with its label, a ``split`` inside when :attr:`lines` > 1.
+
+        Returns
+        -------
+        str
+            The LaTeX environment.
+        """
         rows = self.rhs_lines()
         if len(rows) == 1:
             body = f"{self.lhs} = {rows[0]}"

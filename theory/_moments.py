@@ -18,17 +18,31 @@ from functools import lru_cache
 import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
-#: the standardized variable (mean 0, variance 1) whose moments are ``moment_symbol(j)``
-Z = sp.Symbol("z", real=True)
-#: skewness and excess kurtosis of the standardized variable
-SKEW = sp.Symbol("s", real=True)
-RHO = sp.Symbol("rho", real=True)
+from .symbols import RHO, SKEW, Z
+
+__all__ = ["RHO", "SKEW", "Z", "expect_polynomial", "expect_product_of_sums", "moment_symbol"]
 
 
 @lru_cache(maxsize=None)
 def moment_symbol(j: int) -> sp.Expr:
     r"""Generic standardized moment :math:`m_j = \mathbb E[z^j]`: :math:`m_1=0`, :math:`m_2=1`,
-    :math:`m_3=s`, :math:`m_4=\rho+3`, higher ones free symbols ``m_j``."""
+    :math:`m_3=s`, :math:`m_4=\rho+3`, higher ones free symbols ``m_j``.
+
+    Parameters
+    ----------
+    j : int
+        The order, >= 0.
+
+    Returns
+    -------
+    sympy.Expr
+        :math:`m_j`, a number or a symbol.
+
+    Raises
+    ------
+    ValueError
+        If ``j`` < 0.
+    """
     if j < 0:
         raise ValueError(f"moment order must be >= 0, got {j}")
     fixed = {0: sp.Integer(1), 1: sp.Integer(0), 2: sp.Integer(1), 3: SKEW, 4: RHO + 3}

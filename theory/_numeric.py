@@ -24,7 +24,22 @@ def numpy_modules() -> list:
 
 def numeric_function(expr: sp.Expr, variable: sp.Symbol, modules: Sequence[Any] | None = None) -> Callable[[Any], Any]:
     """``f(array) -> array`` evaluating ``expr`` elementwise, the result broadcast to the argument's
-    shape and dtype in the argument's own namespace (default ``modules``: :func:`numpy_modules`)."""
+    shape and dtype in the argument's own namespace (default ``modules``: :func:`numpy_modules`).
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The expression to evaluate.
+    variable : sympy.Symbol
+        Its variable.
+    modules : sequence, optional
+        :func:`sympy.lambdify` modules; default :func:`numpy_modules`.
+
+    Returns
+    -------
+    callable
+        ``f(x)`` for an array ``x`` (NumPy or any array-API namespace).
+    """
     f = sp.lambdify(variable, expr, modules=list(modules) if modules is not None else numpy_modules())
 
     def evaluate(x):

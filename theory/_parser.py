@@ -38,9 +38,8 @@ import sympy as sp
 
 from ._parser_functions import CONSTANTS, describe_functions, lookup
 from ._timeout import TimeLimitExceeded, can_limit, time_limit
-
-#: The one variable of every activation formula (real, as h is).
-X = sp.Symbol("x", real=True)
+from .errors import BadInput
+from .symbols import X  # the one variable of every activation formula (real, as h is)
 
 MAX_LENGTH = 2000
 MAX_NODES = 500
@@ -69,15 +68,36 @@ _NOT_ALLOWED = {
 }
 
 
-class FormulaError(ValueError):
-    """A formula outside the grammar or its bounds; the message says what and where."""
+class FormulaError(BadInput):
+    """A formula outside the grammar or its bounds; the message says what and where (bad input:
+    a :class:`~theory.errors.BadInput`, so a ``ValueError``)."""
 
 
 def parse_expression(text: str, *, variable: str = "x") -> sp.Expr:
     """The SymPy expression in :data:`X` that ``text`` denotes (``variable`` is the name ``text``
-    uses for it); :class:`FormulaError` for anything outside the grammar or its bounds."""
+    uses for it); :class:`FormulaError` for anything outside the grammar or its bounds.
+
+    Parameters
+    ----------
+    text : str
+        The formula, e.g. ``"x + tanh(x)/2"``.
+    variable : str, default "x"
+        The name of the variable in ``text``; an identifier that is not a function or constant.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression in :data:`X`.
+
+    Raises
+    ------
+    BadInput
+        If ``variable`` is not a valid name.
+    FormulaError
+        If ``text`` is not a string, is outside the grammar or its bounds, or takes too long to build.
+    """
     if not variable.isidentifier() or variable in CONSTANTS or lookup(variable) is not None:
-        raise ValueError(f"variable must be an identifier that is not a function or constant, got {variable!r}")
+        raise BadInput(f"variable must be an identifier that is not a function or constant, got {variable!r}")
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be text, not {type(text).__name__}")
     _check_text(text)
@@ -95,7 +115,13 @@ def parse_expression(text: str, *, variable: str = "x") -> sp.Expr:
 
 
 def describe_grammar() -> str:
-    """What a formula may contain, in a paragraph for a CLI's ``--help``."""
+    """What a formula may contain, in a paragraph for a CLI's ``--help``.
+
+    Returns
+    -------
+    str
+        One paragraph of plain text.
+    """
     return (
         "A formula in x: numbers (1, 2.5, 1e-3; read exactly), + - * / ** (not ^), unary + -, "
         f"parentheses, the constants pi and E (also e), and the functions {describe_functions()}. "
@@ -161,9 +187,9 @@ def _continues_chain(parent: ast.AST, child: ast.AST) -> bool:
 
 def _column(node: ast.AST, offset: int) -> int:
     """1-based column of ``node``; of ``b`` in ``a.b`` and of ``[`` in ``a[b]``."""
-    if isinstance(node, ast.Attribute):
+    if isinstance(node, ast.Attribute) and node.end_col_offset is not None:
         return node.end_col_offset - len(node.attr) + offset + 1
-    if isinstance(node, ast.Subscript):
+    if isinstance(node, ast.Subscript) and node.value.end_col_offset is not None:
         return node.value.end_col_offset + offset + 1
     return getattr(node, "col_offset", 0) + offset + 1
 
@@ -189,8 +215,8 @@ class _Builder:
         return FormulaError(f"{what} (column {_column(node, self._offset)})")
 
     def _node(self, node: ast.expr) -> sp.Expr:
-        if _chain(node):
-            return self._sum_or_product(node)
+        if isinstance(node, ast.BinOp) and (chain := _chain(node)):
+            return self._sum_or_product(node, chain)
         if isinstance(node, ast.BinOp):
             return self._power(node)
         if isinstance(node, ast.UnaryOp):
@@ -224,12 +250,11 @@ class _Builder:
             self._size[sub] = size
         return expr
 
-    def _sum_or_product(self, node: ast.BinOp) -> sp.Expr:
-        """``a + b - c ...`` or ``a * b / c ...`` as one SymPy Add or Mul."""
-        chain = _chain(node)
+    def _sum_or_product(self, node: ast.BinOp, chain: tuple[type, ...]) -> sp.Expr:
+        """``a + b - c ...`` or ``a * b / c ...`` (``chain``, that of ``node``) as one SymPy Add or Mul."""
         operands: list[tuple[ast.operator, ast.expr]] = []
         left: ast.expr = node
-        while _chain(left) == chain:
+        while isinstance(left, ast.BinOp) and _chain(left) == chain:
             operands.append((left.op, left.right))
             left = left.left
         terms = [self._node(left)]

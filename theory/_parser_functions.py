@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .errors import BadInput
+
 #: SELU's constants as PyTorch writes them (Klambauer et al. 2017), read exactly
 _SELU_ALPHA = sp.Rational("1.6732632423543772848170429916717")
 _SELU_SCALE = sp.Rational("1.0507009873554804934193349852946")
@@ -69,13 +71,13 @@ def _elu(z: sp.Expr, alpha: sp.Expr, scale: sp.Expr = sp.Integer(1)) -> sp.Expr:
 
 def _positive(name: str, value: sp.Expr) -> sp.Expr:
     if not value.is_positive:
-        raise ValueError(f"{name} must be > 0, got {sp.sstr(value)}")
+        raise BadInput(f"{name} must be > 0, got {sp.sstr(value)}")
     return value
 
 
 def _nonnegative(name: str, value: sp.Expr) -> sp.Expr:
     if not value.is_nonnegative:
-        raise ValueError(f"{name} must be >= 0, got {sp.sstr(value)}")
+        raise BadInput(f"{name} must be >= 0, got {sp.sstr(value)}")
     return value
 
 
@@ -96,7 +98,7 @@ def _hardshrink(z: sp.Expr, lambd: sp.Expr) -> sp.Expr:
 
 def _hardtanh(z: sp.Expr, low: sp.Expr, high: sp.Expr) -> sp.Expr:
     if not (high - low).is_positive:
-        raise ValueError(f"hardtanh needs min_val < max_val, got {sp.sstr(low)} and {sp.sstr(high)}")
+        raise BadInput(f"hardtanh needs min_val < max_val, got {sp.sstr(low)} and {sp.sstr(high)}")
     return sp.Min(sp.Max(z, low), high)
 
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .errors import BadInput
 from .symbols import X
 
 KINK_FUNCTIONS = (sp.Heaviside, sp.Abs, sp.sign, sp.Max, sp.Min, sp.Piecewise)
@@ -66,7 +67,7 @@ def _sign_at(expr: sp.Expr, point: sp.Expr) -> int:
         return -1
     number = numeric_value(value)
     if number is None:
-        raise ValueError(f"cannot decide the sign of {sp.sstr(expr)} at x = {sp.sstr(point)}")
+        raise BadInput(f"cannot decide the sign of {sp.sstr(expr)} at x = {sp.sstr(point)}")
     return (number > 0) - (number < 0)
 
 
@@ -84,10 +85,10 @@ def real_roots(arg: sp.Expr) -> list[sp.Expr]:
     if not arg.has(X):
         return []
     if not arg.is_polynomial(X):
-        raise ValueError(f"cannot locate the kinks of {sp.sstr(arg)}: only polynomial arguments are supported")
+        raise BadInput(f"cannot locate the kinks of {sp.sstr(arg)}: only polynomial arguments are supported")
     poly = sp.Poly(arg, X)
     if poly.degree() > MAX_KINK_DEGREE:
-        raise ValueError(f"cannot locate the kinks of {sp.sstr(arg)}: degree above {MAX_KINK_DEGREE}")
+        raise BadInput(f"cannot locate the kinks of {sp.sstr(arg)}: degree above {MAX_KINK_DEGREE}")
     if poly.degree() == 1:
         a, b = poly.all_coeffs()
         return [-b / a]
@@ -96,13 +97,13 @@ def real_roots(arg: sp.Expr) -> list[sp.Expr]:
         disc = b**2 - 4 * a * c
         sign = _sign_at(disc, sp.Integer(0)) if disc.is_number else None
         if sign is None:
-            raise ValueError(f"cannot locate the kinks of {sp.sstr(arg)}")
+            raise BadInput(f"cannot locate the kinks of {sp.sstr(arg)}")
         if sign < 0:
             return []
         roots = {(-b - sp.sqrt(disc)) / (2 * a), (-b + sp.sqrt(disc)) / (2 * a)}
         return sorted(roots, key=lambda r: float(sp.N(r, 30)))
     if not all(c.is_Rational for c in poly.all_coeffs()):
-        raise ValueError(f"cannot locate the kinks of {sp.sstr(arg)}: degree 3 and 4 need rational coefficients")
+        raise BadInput(f"cannot locate the kinks of {sp.sstr(arg)}: degree 3 and 4 need rational coefficients")
     return list(sp.real_roots(poly))
 
 
@@ -132,10 +133,10 @@ def _resolve(node: sp.Basic, point: sp.Expr) -> sp.Expr:
     for expr, cond in node.args:
         truth = cond.subs(X, point)
         if truth not in (sp.true, sp.false):
-            raise ValueError(f"cannot decide the condition {sp.sstr(cond)} of a Piecewise")
+            raise BadInput(f"cannot decide the condition {sp.sstr(cond)} of a Piecewise")
         if truth == sp.true:
             return expr
-    raise ValueError("a Piecewise is undefined on part of the real line (no condition holds)")
+    raise BadInput("a Piecewise is undefined on part of the real line (no condition holds)")
 
 
 def _innermost(expr: sp.Expr) -> list[sp.Basic]:
@@ -157,7 +158,7 @@ def _split(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, budget: list[int]) -> list[t
     edges = [lo, *inside, hi]
     budget[0] += len(edges) - 2
     if budget[0] > MAX_PIECES:
-        raise ValueError(f"the activation has more than {MAX_PIECES} pieces between its kinks")
+        raise BadInput(f"the activation has more than {MAX_PIECES} pieces between its kinks")
     out = []
     for a, b in zip(edges, edges[1:]):
         point = _representative(a, b)

@@ -56,7 +56,8 @@ class NotationLatexPrinter(LatexPrinter):
             tex = self._print(term)
             pieces.append(sign + (r"\left(%s\right)" % tex if self._needs_add_brackets(term) else tex))
         target = sum(map(_width, pieces)) / lines
-        rows, width = [[]], 0.0
+        rows: list[list[str]] = [[]]
+        width = 0.0
         for piece in pieces:
             if rows[-1] and width + _width(piece) / 2 > target and len(rows) < lines:
                 rows.append([])

@@ -16,13 +16,14 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, special
 
+from .errors import BadInput
 from .input_families import InputFamily
 
 #: requested relative accuracy; QUADPACK's reported error estimate is returned alongside
 REL_TOL = 1e-11
 
 
-class DivergentExpectation(ValueError):
+class DivergentExpectation(BadInput):
     """The expectation is infinite or undefined for the chosen input family."""
 
 
@@ -70,7 +71,7 @@ def _expectation(integrand: sp.Expr, family: InputFamily, lo: float, hi: float, 
     if not math.isfinite(value):
         raise DivergentExpectation(f"E[A''(h_bar) n^k] is not finite for the {family.name} input")
     if not error <= MAX_REL_ERROR * abs(value) + ABS_FLOOR:
-        raise ValueError(f"quadrature of E[A''(h_bar) n^k] under the {family.name} input did not converge "
+        raise BadInput(f"quadrature of E[A''(h_bar) n^k] under the {family.name} input did not converge "
                          f"(value {value:.6g}, error estimate {error:.3g})")
     return Quadrature(value, error)
 
@@ -90,7 +91,7 @@ def _piece(f, expr, z, a: float, b: float, rel_tol: float) -> tuple[float, float
         try:
             v, e = mpmath.quad(g, ends, error=True, maxdegree=10)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise ValueError(f"quadrature failed on ({a:.6g}, {b:.6g}): {exc}") from None
+            raise BadInput(f"quadrature failed on ({a:.6g}, {b:.6g}): {exc}") from None
     if isinstance(v, mpmath.mpc):
-        raise ValueError(f"the integrand is not real on ({a:.6g}, {b:.6g})")
+        raise BadInput(f"the integrand is not real on ({a:.6g}, {b:.6g})")
     return float(v), float(e)

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ._pieces import numeric_value, real_roots
+from .errors import BadInput
 from .symbols import X
 
 PERIODS = 6
 _MAX_DEGREE = 16
 
 
-class Unlocatable(ValueError):
+class Unlocatable(BadInput):
     """bnreg cannot locate the zeros of an expression."""
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .errors import BadInput
 from .symbols import T, X
 
 
@@ -60,24 +61,42 @@ def _check_sympy(expr: sp.Expr) -> sp.Expr:
     """``expr`` in one free symbol (any name and assumptions), that symbol replaced by x."""
     for count, node in enumerate(sp.preorder_traversal(expr)):
         if count >= _MAX_TREE:
-            raise ValueError(f"activation is too large: more than {_MAX_TREE} nodes")
+            raise BadInput(f"activation is too large: more than {_MAX_TREE} nodes")
         if not isinstance(node, _ALLOWED) or node in (sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise ValueError(f"activation contains {sp.sstr(node)[:60]}, which bnreg does not support "
+            raise BadInput(f"activation contains {sp.sstr(node)[:60]}, which bnreg does not support "
                              "(use the functions of the formula grammar)")
     free = sorted(expr.free_symbols, key=str)
     if len(free) > 1:
-        raise ValueError(f"activation must be a function of one variable, found {len(free)}: "
+        raise BadInput(f"activation must be a function of one variable, found {len(free)}: "
                          f"{', '.join(map(str, free))}")
     out = expr.xreplace({free[0]: X}) if free else expr
     if out.has(sp.I, sp.zoo, sp.nan):
-        raise ValueError("activation is not a real expression")
+        raise BadInput("activation is not a real expression")
     return out
 
 
 def activation_expression(activation: str | sp.Expr) -> sp.Expr:
     """The activation :math:`g(x)` for a name in :data:`NAMED`, a formula (read by the safe
     parser) or a SymPy expression in any one symbol, whatever its name or assumptions (it is
-    substituted for x); ``ValueError`` for two or more symbols."""
+    substituted for x); ``ValueError`` for two or more symbols.
+
+    Parameters
+    ----------
+    activation : str or sympy.Expr
+        A name of :data:`theory.activations.NAMED`, a formula string (read by the safe parser) or a
+        SymPy expression in one symbol.
+
+    Returns
+    -------
+    sympy.Expr
+        :math:`g` as an expression in :data:`theory.symbols.X`.
+
+    Raises
+    ------
+    BadInput
+        If ``activation`` is of another type, an unknown name, not in the formula grammar
+        (:class:`~theory.FormulaError`), in two or more symbols, not real or too large.
+    """
     if isinstance(activation, str):
         if activation in NAMED:
             return NAMED[activation]
@@ -85,7 +104,7 @@ def activation_expression(activation: str | sp.Expr) -> sp.Expr:
 
         return parse_expression(activation)
     if not isinstance(activation, sp.Expr):
-        raise ValueError(f"activation must be a name, a formula string or a SymPy expression, got {activation!r}")
+        raise BadInput(f"activation must be a name, a formula string or a SymPy expression, got {activation!r}")
     return _check_sympy(activation)
 
 
@@ -93,7 +112,25 @@ def activation_expression(activation: str | sp.Expr) -> sp.Expr:
 def curvature_parts(activation: sp.Expr) -> tuple[sp.Expr, tuple[tuple[sp.Expr, sp.Expr], ...]]:
     r""":math:`A''` split into its pointwise part (the derivative on each smooth piece of :math:`g`,
     one expression) and its Dirac terms ``(b, J)``, :math:`J` the jump of :math:`g` at :math:`b`;
-    ReLU's kink uses the softplus limit (Heaviside)."""
+    ReLU's kink uses the softplus limit (Heaviside).
+
+    Parameters
+    ----------
+    activation : sympy.Expr
+        The activation :math:`g` in :data:`theory.symbols.X`.
+
+    Returns
+    -------
+    regular : sympy.Expr
+        The pointwise part of :math:`A''`.
+    deltas : tuple of (sympy.Expr, sympy.Expr)
+        The Dirac terms ``(b, J)``.
+
+    Raises
+    ------
+    BadInput
+        If SymPy cannot differentiate a piece of ``activation``.
+    """
     if activation == NAMED["relu"]:
         return relu_curvature_from_softplus(), ()
     from ._pieces import jumps, pieces  # noqa: PLC0415
@@ -101,13 +138,29 @@ def curvature_parts(activation: sp.Expr) -> tuple[sp.Expr, tuple[tuple[sp.Expr, 
     split = pieces(activation)
     regular = split.map(lambda e: sp.diff(e, X)).as_expr()
     if regular.has(sp.Derivative, sp.Subs):
-        raise ValueError(f"SymPy cannot form the derivative of {activation}")
+        raise BadInput(f"SymPy cannot form the derivative of {activation}")
     return regular, jumps(split)
 
 
 def curvature(activation: sp.Expr) -> sp.Expr:
     r""":math:`A''(x)=g'(x)` as a distribution: :func:`curvature_parts` with each jump as
-    :math:`J\,\delta(x-b)`."""
+    :math:`J\,\delta(x-b)`.
+
+    Parameters
+    ----------
+    activation : sympy.Expr
+        The activation :math:`g` in :data:`theory.symbols.X`.
+
+    Returns
+    -------
+    sympy.Expr
+        :math:`A''(x)`, jumps as ``DiracDelta`` terms.
+
+    Raises
+    ------
+    BadInput
+        If SymPy cannot differentiate a piece of ``activation``.
+    """
     regular, deltas = curvature_parts(activation)
     return regular + sum((w * sp.DiracDelta(X - b) for b, w in deltas), sp.Integer(0))
 
@@ -117,5 +170,5 @@ def log_partition(activation: sp.Expr) -> sp.Expr:
     activation: the only ones whose loss gap is simulated (there the third derivative of A
     vanishes and the gap is exactly the second-order term).  ``ValueError`` for any other."""
     if not activation.is_polynomial(X):
-        raise ValueError(f"log_partition is exact only for polynomial activations, not {sp.sstr(activation)}")
+        raise BadInput(f"log_partition is exact only for polynomial activations, not {sp.sstr(activation)}")
     return sp.Poly(activation, X).integrate().as_expr()

@@ -16,12 +16,13 @@ import sympy as sp
 
 from . import symbols
 from ._moments import SKEW, Z, expect_product_of_sums, moment_symbol
+from .errors import BadInput, batch_size
 from .symbols import SIGMA_P, M
 
 
 def _ddof(ddof: int) -> int:
     if ddof not in (0, 1):
-        raise ValueError(f"ddof must be 0 (1/M) or 1 (1/(M-1)), got {ddof!r}")
+        raise BadInput(f"ddof must be 0 (1/M) or 1 (1/(M-1)), got {ddof!r}")
     return ddof
 
 
@@ -70,14 +71,36 @@ def _series_in_inverse_M(expr: sp.Expr, order: int) -> sp.Expr:
 
 
 def var_mu_B() -> sp.Expr:
-    r""":math:`\operatorname{Var}\mu_B=\sigma_P^2/M`, exact."""
+    r""":math:`\operatorname{Var}\mu_B=\sigma_P^2/M`, exact.
+
+    Returns
+    -------
+    sympy.Expr
+        In :math:`\sigma_P` and :math:`M`.
+    """
     return sp.factor(SIGMA_P**2 * expect_product_of_sums([Z, Z], M) / M**2)
 
 
 @lru_cache(maxsize=None)
 def var_sigma2_B(ddof: int = 0) -> sp.Expr:
     r"""Exact :math:`\operatorname{Var}\sigma_B^2` for any kurtosis; for :math:`d=1`,
-    :math:`\sigma_P^4(\rho/M+2/(M-1))`."""
+    :math:`\sigma_P^4(\rho/M+2/(M-1))`.
+
+    Parameters
+    ----------
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        In :math:`\sigma_P`, :math:`\rho` and :math:`M`.
+
+    Raises
+    ------
+    BadInput
+        If ``ddof`` is not 0 or 1.
+    """
     d = _ddof(ddof)
     mean = _moment_of_variance_estimate(1, d)
     second = _moment_of_variance_estimate(2, d)
@@ -86,7 +109,23 @@ def var_sigma2_B(ddof: int = 0) -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def mean_sigma2_B(ddof: int = 0) -> sp.Expr:
-    r""":math:`\mathbb E\sigma_B^2=\sigma_P^2(M-1)/(M-d)`, exact."""
+    r""":math:`\mathbb E\sigma_B^2=\sigma_P^2(M-1)/(M-d)`, exact.
+
+    Parameters
+    ----------
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        In :math:`\sigma_P` and :math:`M`.
+
+    Raises
+    ------
+    BadInput
+        If ``ddof`` is not 0 or 1.
+    """
     return sp.factor(SIGMA_P**2 * (1 + _moment_of_variance_estimate(1, _ddof(ddof))))
 
 
@@ -97,7 +136,23 @@ def _leading(expr: sp.Expr) -> sp.Expr:
 @lru_cache(maxsize=None)
 def var_sigma_B_leading(ddof: int = 0) -> sp.Expr:
     r"""Delta method: :math:`\operatorname{Var}\sigma_B\approx\operatorname{Var}\sigma_B^2/(4\sigma_P^2)
-    =\sigma_P^2(\rho+2)/(4M)` to leading order in :math:`1/M`."""
+    =\sigma_P^2(\rho+2)/(4M)` to leading order in :math:`1/M`.
+
+    Parameters
+    ----------
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        The leading term in :math:`1/M`.
+
+    Raises
+    ------
+    BadInput
+        If ``ddof`` is not 0 or 1.
+    """
     v = sp.Symbol("v", positive=True)
     slope = sp.diff(sp.sqrt(v), v).subs(v, SIGMA_P**2)
     return _leading(slope**2 * var_sigma2_B(ddof))
@@ -105,7 +160,23 @@ def var_sigma_B_leading(ddof: int = 0) -> sp.Expr:
 
 @lru_cache(maxsize=None)
 def cov_mu_sigma_B_leading(ddof: int = 0) -> sp.Expr:
-    r"""Delta method: :math:`\operatorname{Cov}(\mu_B,\sigma_B)\approx s\,\sigma_P^2/(2M)`."""
+    r"""Delta method: :math:`\operatorname{Cov}(\mu_B,\sigma_B)\approx s\,\sigma_P^2/(2M)`.
+
+    Parameters
+    ----------
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        The leading term in :math:`1/M`.
+
+    Raises
+    ------
+    BadInput
+        If ``ddof`` is not 0 or 1.
+    """
     d = _ddof(ddof)
     terms = _standardized_variance_estimate(d)
     cov = sum(w * expect_product_of_sums([Z, *sums], M) for sums, w in terms) / M  # E[zbar * S], E zbar = 0
@@ -117,7 +188,23 @@ def cov_mu_sigma_B_leading(ddof: int = 0) -> sp.Expr:
 @lru_cache(maxsize=None)
 def mean_sigma_B_gaussian(ddof: int = 0) -> sp.Expr:
     r"""Exact :math:`\mathbb E\sigma_B` for Gaussian :math:`h`: :math:`(M-1)s^2/\sigma_P^2\sim\chi^2_{M-1}`,
-    so :math:`\mathbb E\sigma_B=\sigma_P\sqrt{2/(M-d)}\,\Gamma(M/2)/\Gamma((M-1)/2)`."""
+    so :math:`\mathbb E\sigma_B=\sigma_P\sqrt{2/(M-d)}\,\Gamma(M/2)/\Gamma((M-1)/2)`.
+
+    Parameters
+    ----------
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        In :math:`\sigma_P` and :math:`M`.
+
+    Raises
+    ------
+    BadInput
+        If ``ddof`` is not 0 or 1.
+    """
     from sympy.stats import Chi, E  # noqa: PLC0415 - heavy import, used here only
 
     k = sp.Symbol("k", positive=True, integer=True)
@@ -128,19 +215,54 @@ def mean_sigma_B_gaussian(ddof: int = 0) -> sp.Expr:
 @lru_cache(maxsize=None)
 def gaussian_sigma_B_mean(M: int, ddof: int = 0) -> float:
     r""":math:`\mathbb E\sigma_B/\sigma_P` for Gaussian :math:`h` at batch size ``M`` (the exact
-    :func:`mean_sigma_B_gaussian` evaluated to 30 digits)."""
-    if isinstance(M, bool) or not isinstance(M, int) or M < 2:
-        raise ValueError(f"M must be an integer >= 2, got {M!r}")
-    return float(sp.N(mean_sigma_B_gaussian(ddof).subs({SIGMA_P: 1, symbols.M: M}), 30))
+    :func:`mean_sigma_B_gaussian` evaluated to 30 digits).
+
+    Parameters
+    ----------
+    M : int
+        Batch size, >= 2.
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    float
+        :math:`\mathbb E\sigma_B/\sigma_P`.
+
+    Raises
+    ------
+    BadInput
+        If ``M`` is not an integer >= 2 or ``ddof`` is not 0 or 1.
+    """
+    m = batch_size(M)
+    return float(sp.N(mean_sigma_B_gaussian(ddof).subs({SIGMA_P: 1, symbols.M: m}), 30))
 
 
 @lru_cache(maxsize=None)
 def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     r""":math:`\mathbb E\sigma_B/\sigma_P` to :math:`O(M^{-\text{order}})` for any distribution:
     :math:`\mathbb E\sqrt{1+D}=\sum_k\binom{1/2}{k}\mathbb E D^k` with exact moments of
-    :math:`D=\sigma_B^2/\sigma_P^2-1` (terms :math:`k\le 2\,\text{order}` suffice)."""
+    :math:`D=\sigma_B^2/\sigma_P^2-1` (terms :math:`k\le 2\,\text{order}` suffice).
+
+    Parameters
+    ----------
+    order : int, default 2
+        Order in :math:`1/M` of the series (1, 2 or 3).
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        A polynomial in :math:`1/M`.
+
+    Raises
+    ------
+    BadInput
+        If ``order`` is not 1, 2 or 3 or ``ddof`` is not 0 or 1.
+    """
     if order not in (1, 2, 3):
-        raise ValueError(f"order must be 1, 2 or 3, got {order!r}")
+        raise BadInput(f"order must be 1, 2 or 3, got {order!r}")
     d = _ddof(ddof)
     total = sum(
         sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d) for k in range(0, 2 * order + 1)
@@ -152,9 +274,27 @@ def mean_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
 def cov_mu_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     r""":math:`\operatorname{Cov}(\mu_B,\sigma_B)/\sigma_P^2=\mathbb E[\bar z\sqrt{1+D}]
     =\sum_k\binom{1/2}{k}\mathbb E[\bar zD^k]` to :math:`O(M^{-\text{order}})` (terms
-    :math:`k\le 2\,\text{order}-1` suffice); first order :math:`s/(2M)`."""
+    :math:`k\le 2\,\text{order}-1` suffice); first order :math:`s/(2M)`.
+
+    Parameters
+    ----------
+    order : int, default 2
+        Order in :math:`1/M` of the series (1 or 2).
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        A polynomial in :math:`1/M`.
+
+    Raises
+    ------
+    BadInput
+        If ``order`` is not 1 or 2 or ``ddof`` is not 0 or 1.
+    """
     if order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2, got {order!r}")
+        raise BadInput(f"order must be 1 or 2, got {order!r}")
     d = _ddof(ddof)
     total = sum(sp.binomial(sp.Rational(1, 2), k) * _moment_of_variance_estimate(k, d, True)
                 for k in range(1, 2 * order))
@@ -164,7 +304,25 @@ def cov_mu_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
 @lru_cache(maxsize=None)
 def var_sigma_B_series(order: int = 2, ddof: int = 0) -> sp.Expr:
     r""":math:`\operatorname{Var}\sigma_B/\sigma_P^2=\mathbb E\sigma_B^2/\sigma_P^2-(\mathbb E\sigma_B/\sigma_P)^2`
-    to :math:`O(M^{-\text{order}})` (exact first factor, :func:`mean_sigma_B_series` for the second)."""
+    to :math:`O(M^{-\text{order}})` (exact first factor, :func:`mean_sigma_B_series` for the second).
+
+    Parameters
+    ----------
+    order : int, default 2
+        Order in :math:`1/M` of the series (1, 2 or 3).
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        A polynomial in :math:`1/M`.
+
+    Raises
+    ------
+    BadInput
+        If ``order`` is not 1, 2 or 3 or ``ddof`` is not 0 or 1.
+    """
     total = mean_sigma2_B(ddof).subs(SIGMA_P, 1) - mean_sigma_B_series(order, ddof) ** 2
     return _series_in_inverse_M(total, order)
 

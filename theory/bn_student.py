@@ -52,6 +52,7 @@ from . import notation
 from ._bn_hajek import hajek_weight, relative_weight_spread
 from ._formula import Formula
 from .batch_statistics import mean_sigma_B_gaussian
+from .errors import BadInput, batch_sizes
 from .symbols import GAMMA, SIGMA_P, M, U
 
 alpha, delta2 = mp.alpha, mp.delta2
@@ -118,7 +119,7 @@ def chi_factor_series(order: int = 2) -> sp.Expr:
     r""":math:`c_M` to :math:`O(u^{\text{order}})`, :math:`u=1/M`, from the Stirling series of
     :math:`\log\Gamma` (:math:`\log c_M` written with ``loggamma``): :math:`1-\tfrac{3u}{4}-\tfrac{7u^2}{32}`."""
     if order not in (1, 2, 3):
-        raise ValueError(f"order must be 1, 2 or 3, got {order!r}")
+        raise BadInput(f"order must be 1, 2 or 3, got {order!r}")
     series = sp.series(_log_chi_expr().subs(M, 1 / U), U, 0, order + 1).removeO()
     series = sp.nsimplify(sp.simplify(series), rational=False)
     return sp.expand(sp.series(sp.exp(series), U, 0, order + 1).removeO())
@@ -225,7 +226,7 @@ def direction_correction() -> dict[str, sp.Expr]:
     g0 = lead["gamma_above"].subs(C_CHI, 1)
     d_gamma = proj_d2 / (2 * sigma_h)
     d_overlap = -ov * norm_d2 / (2 * st["norm2_above"])
-    t = sp.Symbol("t", positive=True)  # alpha = 1 + t > 1 lets SymPy take the square roots apart
+    t = sp.Dummy("t", positive=True)  # alpha = 1 + t > 1 lets SymPy take the square roots apart
 
     def tidy(expr):
         return sp.factor(sp.simplify(sp.powdenest(expr.subs(alpha, 1 + t), force=True))).subs(t, alpha - 1)
@@ -259,7 +260,7 @@ def alpha_one_limit() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     both branches tend to :math:`1+c_M^2(1+\delta^2)` (the overlap vanishes, :math:`\gamma` does not),
     a finite value above the zero predictor's 1; for :math:`\delta=0` to :math:`(1-c_M)^2`."""
     below, above = bn_error_expr()
-    t = sp.Symbol("t", positive=True)
+    t = sp.Dummy("t", positive=True)  # the distance of alpha from 1, local to the limits
     lo = sp.limit(below.subs(alpha, 1 - t), t, 0)
     hi = sp.limit(above.subs(alpha, 1 + t), t, 0)
     clean = sp.limit(below.subs(delta2, 0).subs(alpha, 1 - t), t, 0)
@@ -281,20 +282,21 @@ def part1_difference() -> dict[str, sp.Expr]:
     :math:`\mathbb E[m b_1]` a symbol), ``total``, ``linear_labels`` (``total`` for
     :math:`m=\kappa_y\bar n`) and ``exact_cancels`` (the all-orders cancellation of the
     :math:`\gamma^2` terms)."""
+    from ._moments import moment_symbol  # noqa: PLC0415
     from .normalization_error import (  # noqa: PLC0415
         average_over_n,
         conditional_mean_coefficients,
         exact_error_from_mean_sigma,
         overall_error,
     )
-    from .symbols import N_BAR  # noqa: PLC0415
+    from .symbols import N_BAR, RHO, SKEW  # noqa: PLC0415
 
-    gauss = {sp.Symbol("s", real=True): 0, sp.Symbol("rho", real=True): 0}
+    gauss = {SKEW: 0, RHO: 0}
     moments = {j: (sp.factorial2(j - 1) if j % 2 == 0 else 0) for j in range(2, 12)}
 
     def gaussian_mean(poly):
         expr = sp.expand(average_over_n(poly)).subs(gauss)
-        return sp.expand(expr.subs({sp.Symbol(f"m_{j}", real=True): v for j, v in moments.items()}))
+        return sp.expand(expr.subs({moment_symbol(j): v for j, v in moments.items() if j > 4}))  # m_5, m_6, ...
 
     zeta = sp.expand(overall_error(1).subs(gauss) * M).subs(M, 1) / M  # E(h_hat-h_bar)^2/gamma^2 at O(1/M)
     b1 = conditional_mean_coefficients(1).subs(gauss)
@@ -324,20 +326,10 @@ def part1_matches_batch_loss() -> bool:
 
 
 # ----------------------------------------------------------------------------- numerics
-def _batch_size(value) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer) and not (
-            np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))):
-        raise ValueError(f"M must be an integer >= 2, got {value!r}")
-    if np.any(arr < 2):
-        raise ValueError(f"M must be an integer >= 2, got {value!r}")
-    return arr.astype(float)
-
-
 def _fraction(value) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr >= 1):
-        raise ValueError(f"init_fraction must be finite and in [0, 1), got {value!r}")
+        raise BadInput(f"init_fraction must be finite and in [0, 1), got {value!r}")
     return arr
 
 
@@ -380,8 +372,24 @@ def _out(arr: np.ndarray):
 
 def bn_chi_factor(M_value):
     r""":math:`c_M=\mathbb E\sigma_B/\sigma_P=\sqrt{2/M}\,\Gamma(M/2)/\Gamma((M-1)/2)` (Gaussian, ``1/M``),
-    evaluated through :math:`\log\Gamma` (no overflow at large ``M``)."""
-    m = _batch_size(M_value)
+    evaluated through :math:`\log\Gamma` (no overflow at large ``M``).
+
+    Parameters
+    ----------
+    M_value : int or array_like
+        Batch size :math:`M`, an integer >= 2.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`c_M`; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``M_value`` is not an integer >= 2.
+    """
+    m = batch_sizes(M_value)
     return _out(np.exp(_log_chi()(m)))
 
 
@@ -389,7 +397,7 @@ def _inputs(alpha_value, M_value, delta_value):
     from .teacher_student import _nonnegative, _positive  # noqa: PLC0415 - same package's validators
 
     a = _positive("alpha", alpha_value)
-    m = _batch_size(M_value)
+    m = batch_sizes(M_value)
     d2 = _nonnegative("delta", delta_value) ** 2
     a, m, d2 = np.broadcast_arrays(a, m, d2)
     return a, d2, np.exp(_log_chi()(m)), 1 / m
@@ -404,7 +412,29 @@ def _branches(a, below, above, at_one):
 def bn_student_gamma(alpha_value, M_value, delta_value, *, direction_term: bool = True):
     r"""Converged :math:`\gamma` of the BN student, :math:`N\to\infty`: :math:`c_M\sqrt{1+\delta^2}`
     (:math:`\alpha\le1`), :math:`c_M\sqrt{1+\delta^2/\alpha}` (:math:`\alpha>1`, plus the :math:`O(M^{-2})`
-    direction term unless ``direction_term=False``)."""
+    direction term unless ``direction_term=False``).
+
+    Parameters
+    ----------
+    alpha_value : float or array_like
+        Samples per dimension :math:`\alpha=P/N`, > 0.
+    M_value : int or array_like
+        Batch size :math:`M`, an integer >= 2.
+    delta_value : float or array_like
+        Teacher noise level :math:`\delta`, >= 0.
+    direction_term : bool, default True
+        Include the :math:`O(M^{-2})` direction term for :math:`\alpha>1`.
+
+    Returns
+    -------
+    float or ndarray
+        The converged :math:`\gamma`; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha_value`` <= 0, ``M_value`` is not an integer >= 2 or ``delta_value`` < 0.
+    """
     a, d2, c, u = _inputs(alpha_value, M_value, delta_value)
     num = _numeric()
     key = "gamma_above" if direction_term else None
@@ -415,11 +445,37 @@ def bn_student_gamma(alpha_value, M_value, delta_value, *, direction_term: bool 
 def bn_student_overlap(alpha_value, M_value, delta_value, *, init_fraction=0.0, direction_term: bool = True):
     r"""Converged :math:`u^Tw^*`: :math:`\sqrt{(1-f)\,\alpha(1-\alpha)/(1-\alpha+\delta^2)}` (:math:`\alpha<1`,
     ``init_fraction`` :math:`f` the conserved share of :math:`\|w\|^2`), :math:`\sqrt{(\alpha-1)/(\alpha-1+\delta^2)}`
-    (:math:`\alpha>1`, plus the direction term); at :math:`\alpha=1`: 0 (1 if :math:`\delta=0`)."""
+    (:math:`\alpha>1`, plus the direction term); at :math:`\alpha=1`: 0 (1 if :math:`\delta=0`).
+
+    Parameters
+    ----------
+    alpha_value : float or array_like
+        Samples per dimension :math:`\alpha=P/N`, > 0.
+    M_value : int or array_like
+        Batch size :math:`M`, an integer >= 2.
+    delta_value : float or array_like
+        Teacher noise level :math:`\delta`, >= 0.
+    init_fraction : float or array_like, default 0.0
+        :math:`f\in[0,1)`, the share of :math:`\|w\|^2` conserved from the initialization
+        (only for :math:`\alpha<1`).
+    direction_term : bool, default True
+        Include the :math:`O(M^{-2})` direction term for :math:`\alpha>1`.
+
+    Returns
+    -------
+    float or ndarray
+        The converged overlap :math:`u^Tw^*`; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha_value`` <= 0, ``M_value`` is not an integer >= 2 or ``delta_value`` < 0,
+        ``init_fraction`` is outside [0, 1), or > 0 where :math:`\alpha>1`.
+    """
     a, d2, c, u = _inputs(alpha_value, M_value, delta_value)
     f = np.broadcast_to(_fraction(init_fraction), a.shape)
     if np.any((f > 0) & (a > 1)):
-        raise ValueError("init_fraction applies to alpha < 1 only: for alpha > 1 nothing of w_0 is conserved")
+        raise BadInput("init_fraction applies to alpha < 1 only: for alpha > 1 nothing of w_0 is conserved")
     num = _numeric()
     above = (lambda: num["overlap_above"](a, d2, c, u)) if direction_term else (lambda: np.sqrt((a - 1) / (a - 1 + d2)))
     return _out(_branches(a, lambda: num["overlap_below"](a, d2, c, u) * np.sqrt(1 - f), above,
@@ -434,11 +490,37 @@ def bn_student_error(alpha_value, M_value, delta_value, *, init_fraction=0.0, di
     (exact under A1); :math:`\alpha>1`:
     :math:`c_M^2(1+\delta^2/\alpha)-2c_M\sqrt{(1+\delta^2/\alpha)(\alpha-1)/(\alpha-1+\delta^2)}+1`
     plus the :math:`O(M^{-2})` direction term (remainder :math:`O(M^{-3})`); :math:`\alpha=1`: the common
-    limit :math:`1+c_M^2(1+\delta^2)` (:math:`(1-c_M)^2` at :math:`\delta=0`)."""
+    limit :math:`1+c_M^2(1+\delta^2)` (:math:`(1-c_M)^2` at :math:`\delta=0`).
+
+    Parameters
+    ----------
+    alpha_value : float or array_like
+        Samples per dimension :math:`\alpha=P/N`, > 0.
+    M_value : int or array_like
+        Batch size :math:`M`, an integer >= 2.
+    delta_value : float or array_like
+        Teacher noise level :math:`\delta`, >= 0.
+    init_fraction : float or array_like, default 0.0
+        :math:`f\in[0,1)`, the share of :math:`\|w\|^2` conserved from the initialization
+        (only for :math:`\alpha<1`).
+    direction_term : bool, default True
+        Include the :math:`O(M^{-2})` direction term for :math:`\alpha>1`.
+
+    Returns
+    -------
+    float or ndarray
+        The test error :math:`\epsilon_{gen}`; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha_value`` <= 0, ``M_value`` is not an integer >= 2 or ``delta_value`` < 0,
+        ``init_fraction`` is outside [0, 1), or > 0 where :math:`\alpha>1`.
+    """
     a, d2, c, u = _inputs(alpha_value, M_value, delta_value)
     f = np.broadcast_to(_fraction(init_fraction), a.shape)
     if np.any((f > 0) & (a > 1)):
-        raise ValueError("init_fraction applies to alpha < 1 only: for alpha > 1 nothing of w_0 is conserved")
+        raise BadInput("init_fraction applies to alpha < 1 only: for alpha > 1 nothing of w_0 is conserved")
     num = _numeric()
     above = num["error_above" if direction_term else "error_lead_above"]
     return _out(_branches(a, lambda: num["error_below"](a, d2, c, f), lambda: above(a, d2, c, u),
@@ -448,7 +530,25 @@ def bn_student_error(alpha_value, M_value, delta_value, *, init_fraction=0.0, di
 def pn_student_error(alpha_value, delta_value):
     r"""PN (trained with training-set statistics, population statistics at test): the
     :math:`M\to\infty` limit :func:`pn_error_expr` of the BN error; :math:`\alpha=1`: :math:`2+\delta^2`
-    (0 at :math:`\delta=0`)."""
+    (0 at :math:`\delta=0`).
+
+    Parameters
+    ----------
+    alpha_value : float or array_like
+        Samples per dimension :math:`\alpha=P/N`, > 0.
+    delta_value : float or array_like
+        Teacher noise level :math:`\delta`, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        PN's test error; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha_value`` <= 0 or ``delta_value`` < 0.
+    """
     from .teacher_student import _nonnegative, _positive  # noqa: PLC0415
 
     a, d2 = np.broadcast_arrays(_positive("alpha", alpha_value), _nonnegative("delta", delta_value) ** 2)
@@ -466,13 +566,37 @@ def effective_ridge_zeta(alpha_value, M_value, delta_value, *, branch: str = "we
     (:func:`theory.teacher_student.optimal_zeta_expr`), so there are up to two roots: ``branch="weak"``
     (:math:`\zeta\le\delta^2`) or ``"strong"`` (:math:`\zeta\ge\delta^2`).  NaN where that branch has
     none (e.g. ``"weak"`` for :math:`\alpha<1`, where BN is worse than least squares; both where the
-    BN error exceeds 1, near :math:`\alpha=1`)."""
+    BN error exceeds 1, near :math:`\alpha=1`).
+
+    Parameters
+    ----------
+    alpha_value : float or array_like
+        Samples per dimension :math:`\alpha=P/N`, > 0.
+    M_value : int or array_like
+        Batch size :math:`M`, an integer >= 2.
+    delta_value : float or array_like
+        Teacher noise level :math:`\delta`, >= 0.
+    branch : {"weak", "strong"}, default "weak"
+        The root to return: :math:`\zeta\le\delta^2` or :math:`\zeta\ge\delta^2`.
+
+    Returns
+    -------
+    float or ndarray
+        The ridge-convention :math:`\zeta_{\rm eff}` (NaN where the branch has no root); a float for
+        scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha_value`` <= 0, ``M_value`` is not an integer >= 2 or ``delta_value`` < 0, or
+        ``branch`` is not ``"weak"`` or ``"strong"``.
+    """
     from scipy.optimize import brentq  # noqa: PLC0415
 
     from .teacher_student import wn_error  # noqa: PLC0415
 
     if branch not in ("weak", "strong"):
-        raise ValueError(f"branch must be 'weak' or 'strong', got {branch!r}")
+        raise BadInput(f"branch must be 'weak' or 'strong', got {branch!r}")
     target = np.asarray(bn_student_error(alpha_value, M_value, delta_value))
     a, d, t = np.broadcast_arrays(np.asarray(alpha_value, dtype=float), np.asarray(delta_value, dtype=float), target)
     out = np.full(a.shape, np.nan)
@@ -519,7 +643,13 @@ def _tidy_roots(expr: sp.Expr) -> sp.Expr:
 
 def formulas() -> list[Formula]:
     """Every derived formula of the BN student, for the LaTeX export (registered in
-    :data:`theory.latex.FORMULA_SOURCES`)."""
+    :data:`theory.latex.FORMULA_SOURCES`).
+
+    Returns
+    -------
+    list of Formula
+        The formulas, in the order of the export.
+    """
     below, above = bn_error_expr()
     pn_below, pn_above = pn_error_expr()
     lo, _, clean = alpha_one_limit()

@@ -33,6 +33,7 @@ from ._quadrature import DivergentExpectation
 from ._singularities import Finiteness
 from ._zeros import Unlocatable
 from .activations import activation_expression, curvature, curvature_parts
+from .errors import BadInput, real_batch_size
 from .input_families import get_family
 from .normalization_error import SOURCES, conditional_error_coefficients
 from .symbols import N_BAR, RHO, SKEW, X
@@ -49,7 +50,18 @@ Method = Literal["auto", "closed form", "quadrature"]
 @lru_cache(maxsize=None)
 def zeta_formula(bias: bool = True) -> dict[str, sp.Expr]:
     r"""The three terms of :math:`\zeta` in terms of :math:`F_\gamma,\mu_{d^2A},\mathbb E[A''\bar n]`,
-    derived from the sources of :math:`c_1`; ``bias=False`` is BN without :math:`\mu_B`."""
+    derived from the sources of :math:`c_1`; ``bias=False`` is BN without :math:`\mu_B`.
+
+    Parameters
+    ----------
+    bias : bool, default True
+        BN with :math:`\mu_B`; ``False``: without.
+
+    Returns
+    -------
+    dict of str to sympy.Expr
+        The terms by name.
+    """
     out = {}
     for source in SOURCES:
         poly = sp.Poly(conditional_error_coefficients(1, centered=bias, source=source), N_BAR)
@@ -65,7 +77,51 @@ class ZetaResult:
     ``deltas`` are the Dirac terms ``(x, weight)`` of :math:`A''` (jumps of :math:`g`); ``scale`` a
     positive size of :math:`\zeta` (:math:`|\zeta|`, or, where :math:`\zeta=0` by symmetry, the
     same formula with :math:`|A''|`); ``monte_carlo`` says why a Monte-Carlo estimate of this
-    :math:`\zeta` has no finite variance (None when it has)."""
+    :math:`\zeta` has no finite variance (None when it has).
+
+    Parameters
+    ----------
+    activation : sympy.Expr
+        The activation :math:`g`.
+    d2A : sympy.Expr
+        :math:`A''`, the pointwise part.
+    input : str
+        The input family, or ``"sample"``.
+    M : float
+        Batch size.
+    gamma, beta : float
+        BN's scale and shift.
+    bias : bool
+        Whether :math:`\mu_B` is included.
+    F_gamma : float
+        :math:`F_\gamma`.
+    mu_d2A : float
+        :math:`\mu_{d^2A}`.
+    cross : float
+        :math:`\mathbb E[A''(\bar h)\bar n]`.
+    rho, skew : float
+        The input's excess kurtosis :math:`\rho` and skewness :math:`s`.
+    sigma_term, mu_term, skew_term : float
+        The three terms of :math:`\zeta`.
+    value : float
+        :math:`\zeta`.
+    method : str
+        ``"closed form"`` or ``"quadrature"``.
+    error : float
+        Estimated absolute error of ``value``.
+    expression : sympy.Expr or None
+        The closed form of :math:`\zeta` (None after quadrature).
+    latex : str
+        LaTeX of ``expression`` (or of ``value``).
+    warnings : tuple of str, default ()
+        Remarks on the evaluation.
+    deltas : tuple of (float, float), default ()
+        The Dirac terms ``(x, weight)`` of :math:`A''`.
+    scale : float, default 0.0
+        A positive size of :math:`\zeta`.
+    monte_carlo : str or None, default None
+        Why a Monte-Carlo estimate has no finite variance (None when it has).
+    """
 
     activation: sp.Expr
     d2A: sp.Expr
@@ -93,6 +149,13 @@ class ZetaResult:
     monte_carlo: str | None = None
 
     def to_dict(self) -> dict:
+        """The result as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields, SymPy expressions as strings (for JSON).
+        """
         out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("activation", "d2A", "expression")}
         out.update(activation=str(self.activation), d2A=str(self.d2A),
                    expression=None if self.expression is None else str(self.expression))
@@ -107,34 +170,27 @@ def _finite(name: str, value) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+        raise BadInput(f"{name} must be a real number, got {value!r}") from None
     if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return v
-
-
-def validate_batch_size(M_: object) -> float:
-    v = _finite("M", M_)
-    if v < 2:
-        raise ValueError(f"M (batch size) must be >= 2, got {M_!r}")
+        raise BadInput(f"{name} must be finite, got {value!r}")
     return v
 
 
 def _validate(M_, gamma, beta) -> tuple[float, float, float]:
     g = _finite("gamma", gamma)
     if g <= 0:
-        raise ValueError(f"gamma must be > 0, got {gamma!r}")
-    return validate_batch_size(M_), g, _finite("beta", beta)
+        raise BadInput(f"gamma must be > 0, got {gamma!r}")
+    return real_batch_size(M_), g, _finite("beta", beta)
 
 
 def _sample(values) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64).ravel()
     if arr.size < 8:
-        raise ValueError(f"input sample must have at least 8 values, got {arr.size}")
+        raise BadInput(f"input sample must have at least 8 values, got {arr.size}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError("input sample must contain only finite numbers")
+        raise BadInput("input sample must contain only finite numbers")
     if np.std(arr) == 0:
-        raise ValueError("input sample must not be constant")
+        raise BadInput("input sample must not be constant")
     return arr
 
 
@@ -146,10 +202,10 @@ def classified(g: sp.Expr, input_name: str, gamma: float, beta: float) -> Classi
     """:func:`theory._classify.classify`, SymPy's own failures on odd input turned into ValueError."""
     try:
         return classify(g, input_name, gamma, beta)
-    except (Unlocatable, ValueError):
+    except (Unlocatable, BadInput):
         raise
     except (TypeError, NotImplementedError, ArithmeticError, RecursionError, sp.PolynomialError) as exc:
-        raise ValueError(f"cannot analyse this activation ({type(exc).__name__}: {exc})"[:300]) from None
+        raise BadInput(f"cannot analyse this activation ({type(exc).__name__}: {exc})"[:300]) from None
 
 
 def require(found: Finiteness, what: str) -> None:
@@ -157,7 +213,7 @@ def require(found: Finiteness, what: str) -> None:
     if found.finite is False:
         raise DivergentExpectation(f"{what} diverges: {found.reason}")
     if found.finite is None:
-        raise ValueError(f"cannot decide whether {what} exists: {found.reason}")
+        raise BadInput(f"cannot decide whether {what} exists: {found.reason}")
 
 
 def _odd_curvature(cls: Classification) -> bool:
@@ -181,7 +237,7 @@ def family_moments(cls: Classification, orders, method: Method) -> tuple[list[fl
     zero = {k for k in orders if k % 2 == 0} if _odd_curvature(cls) else set()
     closed = closed_form_available(cls)
     if method == "closed form" and not closed:
-        raise ValueError("no closed form for this activation: closed forms are computed when every piece of A'' "
+        raise BadInput("no closed form for this activation: closed forms are computed when every piece of A'' "
                          "is a sum of c x^n exp(q(x)) with q of degree <= 2")
     if closed and method != "quadrature":
         exprs = [sp.Integer(0) if k in zero else e for k, e in zip(orders, closed_moments(cls, orders))]
@@ -208,12 +264,12 @@ def _warnings(d2a: sp.Expr) -> tuple[str, ...]:
 
 def _empirical(g: sp.Expr, sample, gamma, beta, orders):
     if curvature_parts(g)[1]:
-        raise ValueError("A'' has Dirac terms (g jumps); a sample has no density to weigh them: use an input family")
+        raise BadInput("A'' has Dirac terms (g jumps); a sample has no density to weigh them: use an input family")
     n = (sample - sample.mean()) / sample.std()
     with np.errstate(all="ignore"):
         a2 = np.asarray(numeric_function(curvature_parts(g)[0], X)(gamma * n + beta), dtype=np.float64)
     if not np.all(np.isfinite(a2)):
-        raise ValueError("A'' is not finite (or not real) at some values of the sample")
+        raise BadInput("A'' is not finite (or not real) at some values of the sample")
     values = [float(np.mean(a2 * n**k)) for k in orders]
     errors = [float(np.std(a2 * n**k) / math.sqrt(n.size)) for k in orders]
     return values, errors, float(np.mean(n**4) - 3), float(np.mean(n**3))
@@ -273,14 +329,47 @@ def zeta(
     probability or the rules cannot decide, :class:`DivergentExpectation` (a ``ValueError``) where
     it diverges.  ``method="auto"`` gives the closed form exactly when every piece of :math:`A''`
     is exp-polynomial (a structural rule: never time), else quadrature (1e-11 relative).
+
+    Parameters
+    ----------
+    activation : str or sympy.Expr
+        A name of :data:`theory.activations.NAMED`, a formula string (read by the safe parser) or a
+        SymPy expression in one symbol.
+    M : float
+        Batch size, >= 2.
+    gamma : float, default 1.0
+        BN's scale :math:`\gamma`, > 0.
+    beta : float, default 0.0
+        BN's shift :math:`\beta`.
+    input : str or ndarray, default "gaussian"
+        An input family of :data:`theory.INPUT_FAMILIES` or a sample of :math:`h` (at least 8 finite,
+        not all equal values).
+    bias : bool, default True
+        BN with :math:`\mu_B`; ``False`` drops it.
+    method : {"auto", "closed form", "quadrature"}, default "auto"
+        How the expectations are computed.
+
+    Returns
+    -------
+    ZetaResult
+        :math:`\zeta` and its parts.
+
+    Raises
+    ------
+    BadInput
+        If ``M`` < 2, ``gamma`` <= 0, a number is not finite, ``method`` is unknown, the activation
+        or sample is invalid, or the expectation's existence cannot be decided.
+    DivergentExpectation
+        If the expectation diverges for this input.
     """
     M_, g, b = _validate(M, gamma, beta)
     if method not in ("auto", "closed form", "quadrature"):
-        raise ValueError(f"method must be 'auto', 'closed form' or 'quadrature', got {method!r}")
+        raise BadInput(f"method must be 'auto', 'closed form' or 'quadrature', got {method!r}")
     g_expr = activation_expression(activation)
     d2a = curvature(g_expr)
     terms = zeta_formula(bool(bias))
-    cls, deltas, monte_carlo = None, (), None
+    cls, monte_carlo = None, None
+    deltas: tuple[tuple[float, float], ...] = ()
     if isinstance(input, str):
         family = get_family(input)
         rho_e, skew_e, input_name = family.excess_kurtosis, family.skewness, family.name
@@ -330,7 +419,36 @@ def zeta_corrections(
     :math:`\tfrac1{2M^k}\mathbb E[A''(\bar h)c_k(\bar n)]` for :math:`k=2,3`, with :math:`c_k` from
     :mod:`theory.normalization_error` and the family's moments (quadrature).  The simulation
     checks compare with :math:`\zeta+\zeta_2` and bound the bias by :math:`2|\zeta_3|`;
-    :class:`DivergentExpectation` where a moment they need diverges."""
+    :class:`DivergentExpectation` where a moment they need diverges.
+
+    Parameters
+    ----------
+    activation : str or sympy.Expr
+        A name of :data:`theory.activations.NAMED`, a formula string (read by the safe parser) or a
+        SymPy expression in one symbol.
+    M : float
+        Batch size, >= 2.
+    gamma : float, default 1.0
+        BN's scale :math:`\gamma`, > 0.
+    beta : float, default 0.0
+        BN's shift :math:`\beta`.
+    input : str, default "gaussian"
+        An input family of :data:`theory.INPUT_FAMILIES`.
+    bias : bool, default True
+        BN with :math:`\mu_B`; ``False`` drops it.
+
+    Returns
+    -------
+    tuple of float
+        :math:`(\zeta_2, \zeta_3)`, the :math:`M^{-2}` and :math:`M^{-3}` terms.
+
+    Raises
+    ------
+    BadInput
+        If ``M`` < 2, ``gamma`` <= 0, a number is not finite or the activation is invalid.
+    DivergentExpectation
+        If a moment they need diverges.
+    """
     M_, g, b = _validate(M, gamma, beta)
     family = get_family(input)
     cls = classified(activation_expression(activation), family.name, g, b)

@@ -22,12 +22,11 @@ import numpy as np
 import sympy as sp
 
 from ._moments import moment_symbol
-from .symbols import N_BAR, RHO
+from .errors import BadInput
+from .symbols import N_BAR, RHO, T_MGF
 from .symbols import M as M_SYM
+from .symbols import Z as _Z
 
-_Z = sp.Symbol("z", real=True)
-#: the argument of a moment-generating function
-T_MGF = sp.Symbol("t", real=True)
 Sampler = Callable[[Any, tuple[int, ...], str], Any]
 
 
@@ -83,7 +82,7 @@ class InputFamily:
         p = sp.lambdify(z, self.density, "mpmath")
         a, b = max(lo, float(self.support[0])), min(hi, float(self.support[1]))
         if a >= b:
-            raise ValueError(f"bin [{lo}, {hi}) lies outside the support of {self.name}")
+            raise BadInput(f"bin [{lo}, {hi}) lies outside the support of {self.name}")
         with mpmath.workdps(25):
             return float(mpmath.quad(f, [a, b]) / mpmath.quad(p, [a, b]))
 
@@ -138,7 +137,7 @@ FAMILIES: dict[str, InputFamily] = {f.name: f for f in (
 def get_family(name: str) -> InputFamily:
     """The registered family called ``name``; ValueError naming the choices otherwise."""
     if not isinstance(name, str) or name not in FAMILIES:
-        raise ValueError(f"input must be one of {sorted(FAMILIES)} or a sample array, got {name!r}")
+        raise BadInput(f"input must be one of {sorted(FAMILIES)} or a sample array, got {name!r}")
     return FAMILIES[name]
 
 

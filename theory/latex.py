@@ -26,9 +26,11 @@ from . import notation
 from ._document import document, listing, snippet
 from ._formula import Formula
 from ._identity import expand_definitions, same_function
+from .errors import BadInput
 
 #: modules whose ``formulas()`` the export prints, in this order (register a module here)
-FORMULA_SOURCES: tuple[str, ...] = ("theory._part1_formulas", "theory.teacher_student", "theory.bn_student")
+FORMULA_SOURCES: tuple[str, ...] = ("theory._part1_formulas", "theory.teacher_student", "theory.bn_student",
+                                    "theory.network_regularizer")
 SNIPPET_MARKER = ".bnreg-snippets"
 
 
@@ -74,7 +76,7 @@ def _checked(formulas: Sequence[Formula]) -> list[Formula]:
 
 def _writable_parent(option: str, path: Path) -> None:
     if not path.parent.is_dir():
-        raise ValueError(f"{option} folder does not exist: {str(path.parent)!r}")
+        raise BadInput(f"{option} folder does not exist: {str(path.parent)!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,16 +88,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="machine-readable listing of the formulas (.json)")
     args = p.parse_args(argv)
     if args.out.suffix != ".tex":
-        raise ValueError(f"--out must end in .tex, got {str(args.out)!r}")
+        raise BadInput(f"--out must end in .tex, got {str(args.out)!r}")
     _writable_parent("--out", args.out)
     if args.json is not None:
         if args.json.suffix != ".json":
-            raise ValueError(f"--json must end in .json, got {str(args.json)!r}")
+            raise BadInput(f"--json must end in .json, got {str(args.json)!r}")
         _writable_parent("--json", args.json)
     if args.snippets is not None:
         _writable_parent("--snippets", args.snippets)
         if args.snippets.exists() and not (args.snippets / SNIPPET_MARKER).is_file():
-            raise ValueError(f"--snippets {str(args.snippets)!r} exists and was not written by this command")
+            raise BadInput(f"--snippets {str(args.snippets)!r} exists and was not written by this command")
     formulas = _checked(all_formulas())
     outputs = [(args.out, document(formulas))]
     if args.json is not None:

@@ -20,7 +20,8 @@ from functools import lru_cache
 import sympy as sp
 
 from ._moments import Z, expect_polynomial, expect_product_of_sums, moment_symbol
-from .symbols import N_BAR, M, U
+from .errors import BadInput
+from .symbols import N_BAR, RHO, M, U
 
 #: Sources of the noise, by the monomials of the expansion: the mean's fluctuation (terms in A
 #: only), the standard deviation's (terms in b only, and the sample's own share at A = b = 0) and
@@ -32,9 +33,9 @@ _MAX_ORDER = 3
 
 def _check(order: int, ddof: int) -> None:
     if order not in range(1, _MAX_ORDER + 1):
-        raise ValueError(f"order must be 1, 2 or 3, got {order!r}")
+        raise BadInput(f"order must be 1, 2 or 3, got {order!r}")
     if ddof not in (0, 1):
-        raise ValueError(f"ddof must be 0 (1/M) or 1 (1/(M-1)), got {ddof!r}")
+        raise BadInput(f"ddof must be 0 (1/M) or 1 (1/(M-1)), got {ddof!r}")
 
 
 @lru_cache(maxsize=None)
@@ -76,7 +77,7 @@ def _expansion(centered: bool, ddof: int, moment: int = 2) -> dict[str, dict[int
     # polynomial in (u, v, q, r) whose coefficients are polynomials in n and the moments.
     v = sp.Symbol("v", positive=True)
     moments = sorted({moment_symbol(j) for j in range(3, 2 * (2 * _MAX_ORDER + 1))} - {sp.Integer(0)}, key=str)
-    moments = [m for m in moments if m.is_Symbol] + [sp.Symbol("rho", real=True)]
+    moments = [m for m in moments if m.is_Symbol] + [RHO]
     coeff_domain = sp.QQ[(n, *moments)]
     gens2 = (u, v, q, r)
     # truncated series in u of q^k = s0^{-k/2} and r^l = (1-u)^{l/2}
@@ -129,13 +130,34 @@ def conditional_error_coefficients(
     :math:`c_1=1+s\bar n+\tfrac{\rho+2}{4}\bar n^2`.  ``source`` restricts to the part that
     comes from ``"mu"`` (:math:`\mu_B`), ``"sigma"`` (:math:`\sigma_B`) or ``"cross"``.
     ``centered=False`` is BN without mean subtraction (no bias, :math:`\mu_P=0`).
+
+    Parameters
+    ----------
+    order : {1, 2, 3}, default 1
+        The power :math:`k` of :math:`M^{-k}`.
+    centered : bool, default True
+        BN with mean subtraction; ``False``: without.
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+    source : {"mu", "sigma", "cross"} or None, default None
+        Only the part from this source; None: all of them.
+
+    Returns
+    -------
+    sympy.Expr
+        :math:`c_k(\bar n)`, a polynomial in :math:`\bar n`.
+
+    Raises
+    ------
+    BadInput
+        If ``order`` is not 1, 2 or 3, ``ddof`` is not 0 or 1 or ``source`` is unknown.
     """
     _check(order, ddof)
     parts = _expansion(bool(centered), ddof)
     if source is None:
         return sp.collect(sp.expand(sum(parts[s][order] for s in SOURCES)), N_BAR)
     if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES} or None, got {source!r}")
+        raise BadInput(f"source must be one of {SOURCES} or None, got {source!r}")
     return parts[source][order]
 
 
@@ -143,14 +165,54 @@ def conditional_mean_coefficients(order: int = 1, *, centered: bool = True, ddof
     r"""Coefficient of :math:`M^{-k}` in :math:`\mathbb E[\hat h-\bar h\mid\bar n]/\gamma`, the bias of BN's
     output given the sample; first order (centered) :math:`(s-(\rho+2)\bar n-\bar n^3)/2+\dots`.
     It makes the first-order Taylor term :math:`\mathbb E[(A'(\bar h)-y)(\hat h-\bar h)]` nonzero
-    whenever :math:`\mathbb E[y\mid x]\ne A'(\bar h)` pointwise."""
+    whenever :math:`\mathbb E[y\mid x]\ne A'(\bar h)` pointwise.
+
+    Parameters
+    ----------
+    order : {1, 2, 3}, default 1
+        The power :math:`k` of :math:`M^{-k}`.
+    centered : bool, default True
+        BN with mean subtraction; ``False``: without (no bias, :math:`\mu_P=0`).
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        The coefficient, a polynomial in :math:`\bar n`.
+
+    Raises
+    ------
+    BadInput
+        If ``order`` is not 1, 2 or 3 or ``ddof`` is not 0 or 1.
+    """
     _check(order, ddof)
     parts = _expansion(bool(centered), ddof, 1)
     return sp.collect(sp.expand(sum(parts[s][order] for s in SOURCES)), N_BAR)
 
 
 def conditional_error(order: int = 1, *, centered: bool = True, ddof: int = 0) -> sp.Expr:
-    r""":math:`\mathbb E[(\hat h-\bar h)^2\mid\bar n]/\gamma^2=\sum_{k\le\text{order}}c_k(\bar n)M^{-k}`."""
+    r""":math:`\mathbb E[(\hat h-\bar h)^2\mid\bar n]/\gamma^2=\sum_{k\le\text{order}}c_k(\bar n)M^{-k}`.
+
+    Parameters
+    ----------
+    order : {1, 2, 3}, default 1
+        Highest power of :math:`1/M` kept.
+    centered : bool, default True
+        BN with mean subtraction; ``False``: without.
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    sympy.Expr
+        The truncated series in :math:`M` and :math:`\bar n`.
+
+    Raises
+    ------
+    BadInput
+        If ``order`` is not 1, 2 or 3 or ``ddof`` is not 0 or 1.
+    """
     _check(order, ddof)
     return sum(conditional_error_coefficients(k, centered=centered, ddof=ddof) / M**k for k in range(1, order + 1))
 
@@ -161,7 +223,29 @@ def average_over_n(poly_in_n: sp.Expr, moment=moment_symbol) -> sp.Expr:
 
 
 def overall_error(order: int = 1, *, centered: bool = True, ddof: int = 0, moment=moment_symbol) -> sp.Expr:
-    r""":math:`\mathbb E[(\hat h-\bar h)^2]/\gamma^2` to ``order``; first order :math:`(\rho+6)/(4M)`."""
+    r""":math:`\mathbb E[(\hat h-\bar h)^2]/\gamma^2` to ``order``; first order :math:`(\rho+6)/(4M)`.
+
+    Parameters
+    ----------
+    order : {1, 2, 3}, default 1
+        Highest power of :math:`1/M` kept.
+    centered : bool, default True
+        BN with mean subtraction; ``False``: without.
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+    moment : callable, default :func:`~theory.batch_statistics.moment_symbol`
+        ``moment(j)``: the standardized moment :math:`\mathbb E\bar n^j` of the input.
+
+    Returns
+    -------
+    sympy.Expr
+        The truncated series in :math:`1/M`.
+
+    Raises
+    ------
+    BadInput
+        If ``order`` is not 1, 2 or 3 or ``ddof`` is not 0 or 1.
+    """
     return sp.expand(average_over_n(sp.expand(conditional_error(order, centered=centered, ddof=ddof)), moment))
 
 
@@ -177,6 +261,23 @@ def exact_error_from_mean_sigma(ddof: int = 0) -> tuple[sp.Expr, sp.Symbol]:
     :math:`\mathbb E[(\hat n-\bar n)^2]=\tfrac{M-d}{M}+1-2\tfrac{M-d}{M}\mathbb E[\hat\sigma]`;
     for ddof 0 this is :math:`2(1-\mathbb E[\sigma_B]/\sigma_P)`.  Returns ``(expr, e)`` where
     ``e`` is :math:`\mathbb E[\hat\sigma]/\sigma_P` of the same convention.
+
+    Parameters
+    ----------
+    ddof : {0, 1}, default 0
+        The variance estimate's divisor: ``M - ddof``.
+
+    Returns
+    -------
+    expr : sympy.Expr
+        The error in terms of ``e``.
+    e : sympy.Symbol
+        The symbol of :math:`\mathbb E[\hat\sigma]/\sigma_P`.
+
+    Raises
+    ------
+    BadInput
+        If ``ddof`` is not 0 or 1.
     """
     _check(1, ddof)
     e = sp.Symbol("e", positive=True)
@@ -193,4 +294,4 @@ def misspecified_first_order_terms(shift: sp.Expr, family, M: float) -> tuple[fl
     ``family`` (an :class:`theory.input_families.InputFamily`)."""
     terms = [-average_over_n(sp.expand(shift * family.substitute(conditional_mean_coefficients(k))), family.moment)
              / M**k for k in (1, 2, 3)]
-    return tuple(float(t) for t in terms)
+    return float(terms[0]), float(terms[1]), float(terms[2])

@@ -24,7 +24,19 @@ from ._printers import NotationLatexPrinter, NotationTextPrinter
 @dataclass(frozen=True)
 class Entry:
     """How the symbol called ``name`` is printed: ``latex`` (math mode), ``text`` (Unicode, one
-    line) and what it stands for (``meaning``, LaTeX text with ``$...$`` for math)."""
+    line) and what it stands for (``meaning``, LaTeX text with ``$...$`` for math).
+
+    Parameters
+    ----------
+    name : str
+        The symbol's name.
+    latex : str
+        LaTeX, math mode.
+    text : str
+        Unicode, one line.
+    meaning : str
+        What it stands for (LaTeX text).
+    """
 
     name: str
     latex: str
@@ -83,7 +95,29 @@ FUNCTIONS: Mapping[str, tuple[type, str]] = MappingProxyType({
 
 def register(name: str, latex: str, text: str, meaning: str) -> Entry:
     """Add the symbol called ``name`` to the table (idempotent; a different LaTeX or text for a
-    registered name is a ``ValueError``)."""
+    registered name is a ``ValueError``).
+
+    Parameters
+    ----------
+    name : str
+        The symbol's name.
+    latex : str
+        Its LaTeX (math mode).
+    text : str
+        Its Unicode text (one line).
+    meaning : str
+        What it stands for (LaTeX text).
+
+    Returns
+    -------
+    Entry
+        The table's entry for ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is registered with another LaTeX or text.
+    """
     entry = Entry(name, latex, text, meaning)
     old = _TABLE.get(name)
     if old is not None and (old.latex, old.text) != (latex, text):
@@ -100,7 +134,23 @@ NOTATION: Mapping[str, Entry] = MappingProxyType(_TABLE)
 
 
 def entry(symbol: sp.Symbol | str) -> Entry:
-    """The table's entry for a symbol (or its name); ``ValueError`` if it has none."""
+    """The table's entry for a symbol (or its name); ``ValueError`` if it has none.
+
+    Parameters
+    ----------
+    symbol : sympy.Symbol or str
+        The symbol or its name.
+
+    Returns
+    -------
+    Entry
+        Its entry.
+
+    Raises
+    ------
+    ValueError
+        If the table has no entry for it.
+    """
     name = symbol if isinstance(symbol, str) else symbol.name
     try:
         return _TABLE[name]
@@ -109,25 +159,75 @@ def entry(symbol: sp.Symbol | str) -> Entry:
 
 
 def missing(expr: sp.Basic) -> list[str]:
-    """Names of the free symbols of ``expr`` the table does not know (printed by SymPy's default)."""
+    """Names of the free symbols of ``expr`` the table does not know (printed by SymPy's default).
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+        Any SymPy expression.
+
+    Returns
+    -------
+    list of str
+        The unknown names, sorted.
+    """
     return sorted(s.name for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name not in _TABLE)
 
 
 def latex(expr: sp.Basic, **settings) -> str:
     r"""``expr`` as LaTeX (math mode) under the notation table: ``latex(delta2/(alpha-1))`` is
-    ``\frac{\delta^{2}}{\alpha - 1}``.  ``settings`` are :func:`sympy.latex` settings."""
+    ``\frac{\delta^{2}}{\alpha - 1}``.  ``settings`` are :func:`sympy.latex` settings.
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+        Any SymPy expression.
+    **settings
+        Settings of :func:`sympy.latex`.
+
+    Returns
+    -------
+    str
+        LaTeX, math mode.
+    """
     return NotationLatexPrinter(_TABLE, settings).doprint(expr)
 
 
 def latex_lines(expr: sp.Basic, lines: int = 1, **settings) -> list[str]:
     """:func:`latex` of a sum cut into about ``lines`` lines before top-level ``+``/``-`` signs
-    (for a ``split`` or ``multline`` environment)."""
+    (for a ``split`` or ``multline`` environment).
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+        Any SymPy expression.
+    lines : int, default 1
+        About how many lines.
+    **settings
+        Settings of :func:`sympy.latex`.
+
+    Returns
+    -------
+    list of str
+        The LaTeX lines.
+    """
     return NotationLatexPrinter(_TABLE, settings).add_lines(expr, lines)
 
 
 def text(expr: sp.Basic) -> str:
     """``expr`` as readable one-line Unicode under the notation table: ``text(Eq(zeta, 1/(2*M)))``
-    is ``"ζ = 1/(2M)"``, ``text(delta2)`` is ``"δ²"``."""
+    is ``"ζ = 1/(2M)"``, ``text(delta2)`` is ``"δ²"``.
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+        Any SymPy expression.
+
+    Returns
+    -------
+    str
+        One line of Unicode.
+    """
     return NotationTextPrinter(_TABLE).doprint(expr)
 
 

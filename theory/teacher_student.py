@@ -25,10 +25,11 @@ import sympy as sp
 
 from . import _marchenko_pastur as mp
 from ._formula import Formula
+from .errors import BadInput
 
 alpha, zeta, delta2, lam, G = mp.alpha, mp.zeta, mp.delta2, mp.lam, mp.G
 N_sym, P_sym, M_sym = sp.symbols("N P M", positive=True, integer=True)
-_t = sp.Symbol("t", positive=True)
+_t = sp.Dummy("t", positive=True)  # the distance of alpha from 1 in the limits (not the softplus temperature T)
 
 
 # ----------------------------------------------------------------------------- derivations
@@ -178,20 +179,20 @@ def bn_interpolation_error_expr() -> sp.Expr:
 def _positive(name: str, value) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+        raise BadInput(f"{name} must be finite and > 0, got {value!r}")
     return arr
 
 
 def _nonnegative(name: str, value) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+        raise BadInput(f"{name} must be finite and >= 0, got {value!r}")
     return arr
 
 
 def _count(name: str, value, minimum: int = 2) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise BadInput(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
 
@@ -217,7 +218,25 @@ def _numeric():
 def mp_stieltjes(alpha, zeta):
     """:math:`G(\\zeta) = \\frac{1-\\alpha-\\zeta
     +\\sqrt{(\\zeta+(1+\\sqrt\\alpha)^2)(\\zeta+(1-\\sqrt\\alpha)^2)}}{2\\zeta}` (§2.3, derived),
-    evaluated in the cancellation-free form on each side of ``alpha = 1``."""
+    evaluated in the cancellation-free form on each side of ``alpha = 1``.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Samples per dimension :math:`\\alpha=P/N`, > 0.
+    zeta : float or array_like
+        Ridge-convention gamma decay :math:`\\zeta`, > 0.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`G(\\zeta)`; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha`` or ``zeta`` is not finite and > 0.
+    """
     a, z = np.broadcast_arrays(_positive("alpha", alpha), _positive("zeta", zeta))
     root = np.sqrt((z + (1 + np.sqrt(a)) ** 2) * (z + (1 - np.sqrt(a)) ** 2))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -228,7 +247,25 @@ def mp_stieltjes(alpha, zeta):
 
 def sgd_error(alpha, delta):
     """Min-norm least squares, ``N -> oo`` (§2.3): :math:`1-\\alpha+\\alpha\\delta^2/(1-\\alpha)` for
-    :math:`\\alpha<1`, :math:`\\delta^2/(\\alpha-1)` for :math:`\\alpha>1`, ``inf`` at ``alpha = 1``."""
+    :math:`\\alpha<1`, :math:`\\delta^2/(\\alpha-1)` for :math:`\\alpha>1`, ``inf`` at ``alpha = 1``.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Samples per dimension :math:`\\alpha=P/N`, > 0.
+    delta : float or array_like
+        Teacher noise level :math:`\\delta`, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        The test error; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha`` <= 0 or ``delta`` < 0 (or either is not finite).
+    """
     a = _positive("alpha", alpha)
     d2 = _nonnegative("delta", delta) ** 2
     a, d2 = np.broadcast_arrays(a, d2)
@@ -241,7 +278,27 @@ def sgd_error(alpha, delta):
 def wn_error(alpha, zeta, delta):
     """WN + gamma decay = ridge, ``N -> oo`` (§2.3), **ridge convention** for ``zeta``:
     :math:`\\epsilon = \\delta^2\\partial_\\zeta(\\zeta G) - \\zeta^2\\partial_\\zeta G`; ``zeta = 0`` is
-    :func:`sgd_error`.  For the per-sample-loss ``zeta_L`` pass ``zeta_map(zeta_L, alpha)``."""
+    :func:`sgd_error`.  For the per-sample-loss ``zeta_L`` pass ``zeta_map(zeta_L, alpha)``.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Samples per dimension :math:`\\alpha=P/N`, > 0.
+    zeta : float or array_like
+        Ridge-convention gamma decay :math:`\\zeta`, >= 0.
+    delta : float or array_like
+        Teacher noise level :math:`\\delta`, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        The test error; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha`` <= 0, ``zeta`` < 0 or ``delta`` < 0 (or one is not finite).
+    """
     a = _positive("alpha", alpha)
     z = _nonnegative("zeta", zeta)
     d2 = _nonnegative("delta", delta) ** 2
@@ -256,7 +313,30 @@ def wn_error(alpha, zeta, delta):
 
 def wn_error_finite(alpha, zeta, delta, N: int):
     """Ridge ``E eps_gen`` at finite ``N``: ``wn_error + c(alpha, zeta, delta)/N``, remainder ``O(N^-2)``
-    (Bai–Silverstein mean of the linear spectral statistic; ``zeta > 0``)."""
+    (Bai–Silverstein mean of the linear spectral statistic; ``zeta > 0``).
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Samples per dimension :math:`\\alpha=P/N`, > 0.
+    zeta : float or array_like
+        Ridge-convention gamma decay :math:`\\zeta`, > 0.
+    delta : float or array_like
+        Teacher noise level :math:`\\delta`, >= 0.
+    N : int
+        Input dimension, >= 2.
+
+    Returns
+    -------
+    float or ndarray
+        The mean test error to :math:`O(N^{-1})`; a float for scalar inputs, else an array of the
+        inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha`` or ``zeta`` is not > 0, ``delta`` < 0 or ``N`` is not an integer >= 2.
+    """
     n = _count("N", N)
     a = _positive("alpha", alpha)
     z = _positive("zeta", zeta)
@@ -265,7 +345,27 @@ def wn_error_finite(alpha, zeta, delta, N: int):
 
 
 def ridge_correction(alpha, zeta, delta):
-    """The coefficient ``c`` of ``1/N`` in :func:`wn_error_finite` (``zeta > 0``)."""
+    """The coefficient ``c`` of ``1/N`` in :func:`wn_error_finite` (``zeta > 0``).
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Samples per dimension :math:`\\alpha=P/N`, > 0.
+    zeta : float or array_like
+        Ridge-convention gamma decay :math:`\\zeta`, > 0.
+    delta : float or array_like
+        Teacher noise level :math:`\\delta`, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        The coefficient ``c``; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha`` or ``zeta`` is not finite and > 0, or ``delta`` < 0.
+    """
     a, z, d2 = np.broadcast_arrays(_positive("alpha", alpha), _positive("zeta", zeta),
                                    _nonnegative("delta", delta) ** 2)
     num = _numeric()
@@ -276,7 +376,27 @@ def ridge_correction(alpha, zeta, delta):
 
 def sgd_error_finite(N: int, P: int, delta: float) -> float:
     """Exact finite-N mean of min-norm least squares (inverse-Wishart): ``(N-P)/N + delta^2 P/(N-P-1)``
-    for ``P <= N-2``, ``delta^2 N/(P-N-1)`` for ``P >= N+2``, ``inf`` otherwise (mean does not exist)."""
+    for ``P <= N-2``, ``delta^2 N/(P-N-1)`` for ``P >= N+2``, ``inf`` otherwise (mean does not exist).
+
+    Parameters
+    ----------
+    N : int
+        Input dimension, >= 2.
+    P : int
+        Number of training samples, >= 1.
+    delta : float
+        Teacher noise level, >= 0.
+
+    Returns
+    -------
+    float
+        The mean test error (``inf`` where it does not exist).
+
+    Raises
+    ------
+    BadInput
+        If ``N`` < 2 or ``P`` < 1 (or either is not an integer), or ``delta`` < 0.
+    """
     n, p = _count("N", N), _count("P", P, minimum=1)
     d2 = float(_nonnegative("delta", delta)) ** 2
     below, above = sgd_error_finite_expr()
@@ -290,14 +410,48 @@ def sgd_error_finite(N: int, P: int, delta: float) -> float:
 
 def optimal_zeta(delta) -> float:
     """Ridge-convention optimum :math:`\\zeta^* = \\delta^2` for every ``alpha`` (derived).
-    In the per-sample-loss convention it is :math:`\\delta^2/\\alpha` (:func:`zeta_map`)."""
+    In the per-sample-loss convention it is :math:`\\delta^2/\\alpha` (:func:`zeta_map`).
+
+    Parameters
+    ----------
+    delta : float or array_like
+        Teacher noise level :math:`\\delta`, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\\zeta^*`; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``delta`` < 0 or not finite.
+    """
     d2 = _nonnegative("delta", delta) ** 2
     root = sp.lambdify(delta2, optimal_zeta_expr(), "numpy")
     return _out(np.asarray(root(d2) * np.ones_like(d2)))
 
 
 def zeta_map(zeta_loss, alpha):
-    """``zeta_R = alpha * zeta_L`` (derived): ridge-convention value of a per-sample-loss ``zeta_L``."""
+    """``zeta_R = alpha * zeta_L`` (derived): ridge-convention value of a per-sample-loss ``zeta_L``.
+
+    Parameters
+    ----------
+    zeta_loss : float or array_like
+        Per-sample-loss gamma decay :math:`\\zeta_L`, >= 0.
+    alpha : float or array_like
+        Samples per dimension :math:`\\alpha=P/N`, > 0.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\\zeta_R`; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``zeta_loss`` < 0 or ``alpha`` <= 0 (or either is not finite).
+    """
     z = _nonnegative("zeta_loss", zeta_loss)
     a = _positive("alpha", alpha)
     f = sp.lambdify((mp.zeta, mp.alpha), zeta_map_expr(), "numpy")
@@ -307,10 +461,30 @@ def zeta_map(zeta_loss, alpha):
 def bn_interpolation_error(alpha, zeta_loss, delta):
     r"""``alpha < 1`` prediction of BN as PN with training-set statistics + gamma decay (from
     ``w_0 -> 0``): :math:`\gamma_*^2 - 2\gamma_*\sqrt{\alpha(1-\alpha)/(1-\alpha+\delta^2)} + 1`,
-    :math:`\gamma_* = \sqrt{1+\delta^2}/(1+\zeta_L)` — the least-squares *direction*, rescaled."""
+    :math:`\gamma_* = \sqrt{1+\delta^2}/(1+\zeta_L)` — the least-squares *direction*, rescaled.
+
+    Parameters
+    ----------
+    alpha : float or array_like
+        Samples per dimension :math:`\alpha=P/N`, in (0, 1).
+    zeta_loss : float or array_like
+        Per-sample-loss gamma decay :math:`\zeta_L`, >= 0.
+    delta : float or array_like
+        Teacher noise level :math:`\delta`, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        The predicted test error; a float for scalar inputs, else an array of the inputs' broadcast shape.
+
+    Raises
+    ------
+    BadInput
+        If ``alpha`` is not in (0, 1), ``zeta_loss`` < 0 or ``delta`` < 0.
+    """
     a = _positive("alpha", alpha)
     if np.any(a >= 1):
-        raise ValueError(f"alpha must be < 1 for the interpolating regime, got {alpha!r}")
+        raise BadInput(f"alpha must be < 1 for the interpolating regime, got {alpha!r}")
     z = _nonnegative("zeta_loss", zeta_loss)
     d2 = _nonnegative("delta", delta) ** 2
     f = sp.lambdify((mp.alpha, mp.zeta, mp.delta2), bn_interpolation_error_expr(), "numpy")
@@ -319,7 +493,25 @@ def bn_interpolation_error(alpha, zeta_loss, delta):
 
 def bn_equivalent_zeta(M: int, *, mean_centering: bool = True) -> float:
     """Part-1 gamma decay for the BN student with squared loss (loss convention):
-    ``3/(2M)`` with mean-centering (``mu_B`` noise), ``1/(2M)`` without."""
+    ``3/(2M)`` with mean-centering (``mu_B`` noise), ``1/(2M)`` without.
+
+    Parameters
+    ----------
+    M : int
+        Batch size, >= 2.
+    mean_centering : bool, default True
+        Whether BN subtracts the batch mean (adds the :math:`\\mu_B` noise).
+
+    Returns
+    -------
+    float
+        The loss-convention :math:`\\zeta`.
+
+    Raises
+    ------
+    BadInput
+        If ``M`` is not an integer >= 2.
+    """
     m = _count("M", M)
     return float(bn_equivalent_zeta_expr(bool(mean_centering)).subs(M_sym, m))
 
@@ -378,7 +570,13 @@ def _spectrum_formulas() -> list[Formula]:
 def formulas() -> list[Formula]:
     """Every derived Part-2 formula, for the LaTeX export, printed in the compact form (in the
     named quantities ``lambda_-``, ``lambda_+``, ``D``, ``G``, ``G'``, ``gamma_*``) that
-    :mod:`theory.latex` proves equal to the derived expression."""
+    :mod:`theory.latex` proves equal to the derived expression.
+
+    Returns
+    -------
+    list of Formula
+        The formulas, in the order of the export.
+    """
     below, above = sgd_error_branches()
     fin_below, fin_above = sgd_error_finite_expr()
     c_below, c_above = ridge_correction_expr()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import paired_mean
+from sim import mean_se
 from theory import bn_student_error, effective_ridge_zeta, pn_student_error
 from theory import teacher_student as ts
 
@@ -17,7 +17,7 @@ from ._ladder import pyplot, save_figure
 
 def _mean_se(run, key: str) -> tuple[float, float]:
     value = run.arrays[key]
-    return paired_mean(value[-1] if value.ndim == 2 else value, run.arrays["dataset"])[:2]
+    return mean_se(value[-1] if value.ndim == 2 else value, run.arrays["dataset"])
 
 
 def _curves(ax, M: int, delta: float) -> None:
@@ -68,7 +68,7 @@ def _trajectory_panel(ax, runs) -> None:
         if run.group != "above":
             continue
         gap = run.arrays["paired_eps"]
-        means = [paired_mean(row, run.arrays["dataset"])[:2] for row in gap]
+        means = [mean_se(row, run.arrays["dataset"]) for row in gap]
         ax.errorbar(run.arrays["checkpoints"], [m for m, _ in means], yerr=[s for _, s in means], marker="o",
                     capsize=2, label=rf"$\alpha={run.alpha:g}$")
     ax.axhline(0, color="gray", lw=0.8)

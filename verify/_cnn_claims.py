@@ -24,22 +24,16 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
+from sim import mean_se
 from sim.cnn import LAYERS
 
 from ._cnn_plan import BATCHES_243, LARGE, SMALL
-from .claim import AllOf, Claim, Direction, Number
+from .check import student_k, z_score
+from .claim import AllOf, Claim, Direction, Number, Rule
 
 LEVEL = 0.975  #: one-sided confidence level of a verdict (see the module docstring)
 Results = dict[str, dict[str, np.ndarray]]
-
-
-def student_k(seeds: int) -> float:
-    """The Student-t ``LEVEL`` quantile with ``seeds - 1`` degrees of freedom."""
-    if seeds < 2:
-        raise ValueError(f"a standard error needs at least 2 seeds, got {seeds}")
-    return float(stats.t.ppf(LEVEL, seeds - 1))
 
 
 def key(variant: str, M: int, seed: int) -> str:
@@ -51,14 +45,7 @@ def per_seed(results: Results, variant: str, M: int, metric: str, seeds: int) ->
     return np.array([float(results[key(variant, M, s)][metric]) for s in range(seeds)])
 
 
-def mean_se(values: np.ndarray) -> tuple[float, float]:
-    """Mean and standard error over seeds; NaN when a value does not exist."""
-    if not np.all(np.isfinite(values)):
-        return math.nan, math.nan
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
-
-
-def slope(values: Sequence[float], Ms: Sequence[int]) -> float:
+def slope(values: Sequence[float] | np.ndarray, Ms: Sequence[int]) -> float:
     """Least-squares slope of ``values`` against log2 M."""
     return float(np.polyfit(np.log2(np.asarray(Ms, dtype=float)), np.asarray(values, dtype=float), 1)[0])
 
@@ -68,7 +55,7 @@ class Judge:
 
     def __init__(self, results: Results, seeds: int, scale: str) -> None:
         self.results, self.seeds, self.scale = results, seeds, scale
-        self.k = student_k(seeds)
+        self.k = student_k(seeds, level=LEVEL)
 
     def values(self, variant: str, M: int, metric: str) -> np.ndarray:
         return per_seed(self.results, variant, M, metric, self.seeds)
@@ -96,14 +83,15 @@ class Judge:
                      scale=self.scale, notes=tuple(notes))
 
 
-def _direction_text(rule: Direction) -> str:
+def _direction_text(rule: Rule) -> str:
+    assert isinstance(rule, Direction), "the rules of §2.4 are Directions and AllOf of Directions"
     if not (math.isfinite(rule.difference) and math.isfinite(rule.stderr)):
         return f"{rule.what}: does not exist (a run diverged)"
-    z = rule.difference / rule.stderr if rule.stderr > 0 else math.copysign(math.inf, rule.difference)
+    z = z_score(rule.difference, rule.stderr)
     return f"{rule.what} = {rule.difference:.4g} ± {rule.stderr:.2g} (z = {z:+.2f}, k = {rule.k:.2f})"
 
 
-def correction(rule) -> str | None:
+def correction(rule: Direction | AllOf) -> str | None:
     """What the runs show instead, for a rule that does not confirm (None when it does)."""
     verdict = rule.verdict()
     if verdict == "confirmed":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import mean_se
 from sim.cnn import LAYERS, variant
 from theory.cli import atomic_write
 
@@ -17,12 +18,10 @@ from ._cnn_plan import BATCHES_243, LARGE, SMALL
 
 
 def _mean_se(table: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and SE over seeds (``axis``), ignoring runs where the value does not exist."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        count = np.sum(np.isfinite(table), axis=axis)
-        mean = np.nanmean(np.where(np.isfinite(table), table, np.nan), axis=axis)
-        se = np.nanstd(table, axis=axis, ddof=1) / np.sqrt(count)
-    return mean, se
+    """Mean and SE over seeds (``axis``) by :func:`sim.mean_se`, ignoring runs where the value does not exist."""
+    table = np.asarray(table, dtype=float)
+    both = np.apply_along_axis(lambda seeds: np.array(mean_se(seeds, omit_missing=True)), axis, table)
+    return np.take(both, 0, axis=axis), np.take(both, 1, axis=axis)
 
 
 def _curves(results: Results, v: str, M: int, metric: str, seeds: int) -> np.ndarray:

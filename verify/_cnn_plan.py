@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sim.cnn import LAYERS, CNNRun
+from theory.errors import BadInput
 
 BATCHES_243 = (32, 64, 128, 256)  #: §2.4.3's batch sizes
 SMALL, LARGE = 64, 256  #: the seed's "M = 64" and "M = 256"
@@ -55,9 +56,9 @@ SIZES: dict[str, dict[str, Size]] = {
 def size_for(data: str, mode: str, seeds: int | None = None) -> Size:
     """The :class:`Size` of ``mode`` on ``data``, with ``seeds`` seeds if given."""
     if data not in SIZES:
-        raise ValueError(f"data set must be one of {', '.join(SIZES)}, got {data!r}")
+        raise BadInput(f"data set must be one of {', '.join(SIZES)}, got {data!r}")
     if mode not in SIZES[data]:
-        raise ValueError(f"mode must be one of {', '.join(SIZES[data])}, got {mode!r}")
+        raise BadInput(f"mode must be one of {', '.join(SIZES[data])}, got {mode!r}")
     size = SIZES[data][mode]
     return size if seeds is None else replace(size, seeds=seeds)
 

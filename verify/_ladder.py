@@ -3,24 +3,33 @@ seed's claims about it, its figures and arrays — registered by decorators, so 
 is adding one decorated function.
 
 Every registered function takes the run's :class:`~verify.context.RunContext` first; all but the
-request functions take the simulations' results second (a mapping from each request the module
-made to its result, see :func:`verify.requests.run_requests`).
+request functions take the simulations' results second.  A request function returns the ladder's
+plan: a mapping from a handle (e.g. a :class:`verify._streams.Stream`) to the request that serves
+it, or a list of requests, each its own handle.  The results are keyed by those handles, each
+checked against its handle where it comes back (:func:`collect`), and a claim names the handles it
+reads (``@LADDER.claim(needs=...)``), which :meth:`Ladder.plan` checks before any simulation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from theory.errors import BadInput
 
 from .check import Check
 from .claim import Claim
 from .context import RunContext
 
 Results = Mapping[Any, Any]
+Plan = dict[Hashable, Any]
+#: the settings a handle and its result may both carry: where both do, they must agree
+SETTINGS: tuple[str, ...] = ("input", "M", "gamma", "beta", "bias")
 
 
 @dataclass
@@ -51,20 +60,67 @@ class Ladder:
         self.name, self.title = name, title
         self._fns: dict[str, list[Callable]] = {k: [] for k in ("requests", "checks", "claims", "figures", "arrays",
                                                                  "info")}
+        self._needs: dict[str, tuple[Hashable, ...]] = {}
 
-    requests = _registrar("requests", "``fn(ctx) -> [request, ...]``: simulations this ladder needs")
+    requests = _registrar("requests", "``fn(ctx) -> {handle: request}`` (or ``[request, ...]``): its simulations")
     checks = _registrar("checks", "``fn(ctx, results) -> [Check, ...]``")
-    claim = _registrar("claims", "``fn(ctx, results) -> Claim``: one claim of the seed (or a list judged together)")
     figure = _registrar("figures", "``fn(ctx, results, folder) -> Path``: one figure (or a list), written into folder")
     arrays = _registrar("arrays", "``fn(ctx, results) -> {name: array}`` for the report's .npz")
     info = _registrar("info", "``fn(ctx, results) -> dict`` for the report's info")
 
-    def needs(self, ctx: RunContext) -> list:
-        """Every simulation this ladder asks for at this run's size."""
-        return [r for fn in self._fns["requests"] for r in fn(ctx)]
+    def claim(self, fn: Callable | None = None, *, needs: tuple[Hashable, ...] = ()) -> Callable:
+        """``fn(ctx, results) -> Claim``: one claim of the seed (or a list judged together).
+
+        Parameters
+        ----------
+        fn : callable, optional
+            The claim (omitted when the decorator is called with ``needs``).
+        needs : tuple of handles, default ()
+            The results it reads by handle, which :meth:`plan` checks are planned.
+
+        Returns
+        -------
+        callable
+            ``fn``, or the decorator that registers it.
+        """
+        if fn is None:
+            return partial(self.claim, needs=needs)
+        self._fns["claims"].append(fn)
+        self._needs[fn.__name__] = needs
+        return fn
+
+    def plan(self, ctx: RunContext) -> Plan:
+        """Every simulation this ladder asks for at this run's size, by handle.
+
+        Parameters
+        ----------
+        ctx : RunContext
+            The run's settings.
+
+        Returns
+        -------
+        dict
+            Each handle -> its request, in the order the request functions give them.
+
+        Raises
+        ------
+        BadInput
+            If a claim needs a handle the plan lacks (one line naming the claim).
+        """
+        out: Plan = {}
+        for fn in self._fns["requests"]:
+            asked = fn(ctx)
+            out.update(asked if isinstance(asked, Mapping) else {r: r for r in asked})
+        for name, needs in self._needs.items():
+            for handle in needs:
+                if handle not in out:
+                    raise BadInput(f"claim {self.name}.{name} needs {_label(handle)}, which the {ctx.mode} plan of "
+                                   f"{self.name} lacks")
+        return out
 
     def evaluate(self, ctx: RunContext, results: Results, figures_dir: Path | None) -> LadderResult:
-        """Checks, claims, arrays and info from the results; figures too when ``figures_dir`` is given."""
+        """Checks, claims, arrays and info from the results (by handle, :func:`collect`); figures too when
+        ``figures_dir`` is given."""
         out, fns = LadderResult(), self._fns
         out.checks += [c for fn in fns["checks"] for c in fn(ctx, results)]
         out.claims += [c for fn in fns["claims"] for c in _listed(fn(ctx, results))]
@@ -76,6 +132,43 @@ class Ladder:
             figures_dir.mkdir(parents=True, exist_ok=True)
             out.figures += [str(f) for fn in fns["figures"] for f in _listed(fn(ctx, results, figures_dir))]
         return out
+
+
+def collect(plan: Plan, sims: Mapping[Any, Any]) -> dict[Hashable, Any]:
+    """Each handle's result, checked to be its own: every setting of :data:`SETTINGS` that both
+    the handle and the result carry (the batch size M first) must agree.
+
+    Parameters
+    ----------
+    plan : dict
+        Handle -> request (:meth:`Ladder.plan`).
+    sims : mapping
+        Request -> result (:func:`verify.requests.run_requests`).
+
+    Returns
+    -------
+    dict
+        Handle -> result, in the plan's order.
+
+    Raises
+    ------
+    ValueError
+        If a result's setting differs from its handle's.
+    """
+    out = {}
+    for handle, request in plan.items():
+        result = sims[request]
+        for name in SETTINGS:
+            mine, theirs = getattr(handle, name, None), getattr(result, name, None)
+            if mine is not None and theirs is not None and mine != theirs:
+                raise ValueError(f"the result for {_label(handle)} has {name}={theirs!r}, not {mine!r}")
+        out[handle] = result
+    return out
+
+
+def _label(handle: Hashable) -> str:
+    """A handle's name in a message: its ``key`` where it has one."""
+    return str(getattr(handle, "key", handle))
 
 
 def _listed(value) -> list:

@@ -4,18 +4,9 @@ sets."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-
-def mean_se(values: np.ndarray, dataset: np.ndarray | None = None) -> tuple[float, float]:
-    """Mean and standard error over independent units: the values themselves, or, with ``dataset``
-    labels, the per-data-set means."""
-    values = np.asarray(values, dtype=float)
-    if dataset is not None:
-        values = np.array([values[dataset == g].mean() for g in np.unique(dataset)])
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
+from sim import mean_se
 
 
 def replica_mean_se(point: dict[str, np.ndarray], key: str) -> tuple[float, float]:

@@ -1,6 +1,10 @@
 """The Monte-Carlo plan of Part 1 (seed §1.1–1.5): which streams of real BN a run draws, shared
 by the batch-statistics, normalization-error and gamma-decay ladders (each asks for the streams it
-checks; the runner draws every stream once, with the union of the heads asked for)."""
+checks; the runner draws every stream once, with the union of the heads asked for).
+
+A :class:`Stream` is also the handle its ladders read its result by: each ladder's plan maps the
+streams to their requests, and a claim names the streams it reads (the constants below), which the
+plan checks before any simulation starts (:meth:`verify._ladder.Ladder.plan`)."""
 
 from __future__ import annotations
 
@@ -49,19 +53,26 @@ class Stream:
         return BatchNoiseRequest(self.input, self.M, ctx.pick(SIZES).samples, self.gamma, self.beta, self.bias, glms)
 
 
+#: the streams the seed's claims read by name (each in every mode's plan, or the plan refuses the run)
+GAUSSIAN_8, GAUSSIAN_32 = Stream("gaussian", 8), Stream("gaussian", 32)
+EXPONENTIAL_128 = Stream("exponential", 128, activations=("identity", "relu", "tanh"))
+SHIFTED_32 = Stream("gaussian", 32, gamma=1.5, beta=0.5, activations=("relu", "softplus", "sigmoid", "tanh"))
+NO_BIAS_32 = Stream("gaussian", 32, bias=False, activations=("identity", "squared_loss", "relu"))
+
+
 def plan(ctx: RunContext) -> list[Stream]:
-    """Every Part-1 stream of this run."""
+    """Every Part-1 stream of this run.
+
+    Parameters
+    ----------
+    ctx : RunContext
+        The run's settings (its mode picks the Gaussian batch sizes).
+
+    Returns
+    -------
+    list of Stream
+        The streams, in the order of the checks.
+    """
     out = [Stream("gaussian", M) for M in ctx.pick(SIZES).gaussian_Ms]
     out += [Stream(f, 128, activations=("identity", "relu", "sigmoid", "tanh")) for f in ("laplace", "uniform")]
-    out += [Stream("exponential", 128, activations=("identity", "relu", "tanh"))]
-    out += [Stream("gaussian", 32, gamma=1.5, beta=0.5, activations=("relu", "softplus", "sigmoid", "tanh"))]
-    out += [Stream("gaussian", 32, bias=False, activations=("identity", "squared_loss", "relu"))]
-    return out
-
-
-def find(ctx: RunContext, input: str, M: int, *, gamma: float = 1.0, beta: float = 0.0, bias: bool = True) -> Stream:
-    """The planned stream with these settings (a KeyError names a stream the plan lacks)."""
-    for s in plan(ctx):
-        if (s.input, s.M, s.gamma, s.beta, s.bias) == (input, M, gamma, beta, bias):
-            return s
-    raise KeyError(f"no Part-1 stream {input}, M={M}, gamma={gamma}, beta={beta}, bias={bias} in the plan")
+    return out + [EXPONENTIAL_128, SHIFTED_32, NO_BIAS_32]

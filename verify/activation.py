@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,8 +20,9 @@ import sympy as sp
 
 from theory import INPUT_FAMILIES as FAMILIES
 from theory import NAMED_ACTIVATIONS as NAMED
-from theory import describe_grammar, parse_expression, zeta_formula
+from theory import describe_grammar, notation, parse_expression, zeta_formula
 from theory.cli import Parser, finite_float, int_in, run_main
+from theory.errors import BadInput
 from theory.symbols import RHO, SKEW
 
 PROG = "python -m verify.activation"
@@ -71,7 +71,7 @@ def activation_of(text: str) -> str | sp.Expr:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.gamma <= 0:
-        raise ValueError(f"--gamma must be > 0, got {args.gamma:g}")
+        raise BadInput(f"--gamma must be > 0, got {args.gamma:g}")
     activation = activation_of(args.expr)
     from verify.zeta_check import activation_check  # noqa: PLC0415 - heavy; only after the input is valid
 
@@ -99,7 +99,8 @@ def _mc(check) -> dict[str, Any]:
 
 def _report(args: argparse.Namespace, outcome) -> dict[str, Any]:
     r = outcome.result
-    theory = {key: None for key in ("F_gamma", "mu_d2A", "rho", "sigma_term", "mu_term", "skew_term", "zeta")}
+    theory: dict[str, float | None] = {
+        key: None for key in ("F_gamma", "mu_d2A", "rho", "sigma_term", "mu_term", "skew_term", "zeta")}
     if r is not None:
         theory = {"F_gamma": _number(r.F_gamma), "mu_d2A": _number(r.mu_d2A), "rho": _number(r.rho),
                   "sigma_term": _number(r.sigma_term), "mu_term": _number(r.mu_term),
@@ -120,20 +121,23 @@ def _report(args: argparse.Namespace, outcome) -> dict[str, Any]:
     }
 
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_NAMES = {"pi": "π", "gamma": "γ", "beta": "β", "rho": "ρ", "DiracDelta": "δ", "sqrt": "√"}
 
 
 def unicode_formula(expr: sp.Expr) -> str:
-    """One line of readable Unicode from SymPy's str printer: ``3/(8·M)``, ``x²``, ``√(2)``, ``π``."""
-    text = sp.sstr(expr.subs({RHO: sp.Symbol("ρ"), SKEW: sp.Symbol("s")}))
-    text = re.sub(r"\*\*(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-    text = text.replace("**", "^").replace("*", "·")
-    text = text.replace(r"F_{\gamma}", "F_γ").replace(r"\mu_{d^2A}", "μ_A''").replace(
-        r"\mathbb{E}[A''(\bar h)\bar n]", "E[A''(h̄)n̄]")
-    for word, symbol in _NAMES.items():
-        text = re.sub(rf"\b{word}\b", symbol, text)
-    return text
+    """One line of readable Unicode, printed by the one notation table (:func:`theory.notation.text`):
+    ``3/(8M)``, ``x²``, ``π·√2``.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        A derived expression (an activation, its curvature, zeta).
+
+    Returns
+    -------
+    str
+        The expression on one line.
+    """
+    return notation.text(expr)
 
 
 def _short(value: Any) -> str:
@@ -155,7 +159,7 @@ def _text(report: dict[str, Any], outcome) -> str:
             + ("" if r.expression is not None else "   (no closed form: moments by quadrature)"),
             *(f"Dirac term      {w:.6g}·δ(x - {b:.6g})  (g jumps by {w:.6g} at x = {b:.6g})" for b, w in r.deltas),
             f"F_γ             = {_short(report['F_gamma'])}",
-            f"μ_A''           = {_short(report['mu_d2A'])}",
+            f"μ_{{d²A}}         = {_short(report['mu_d2A'])}",
             f"ρ               = {_short(report['rho'])}",
             f"σ_B term        = {_short(report['sigma_term'])}",
             f"μ_B term        = {_short(report['mu_term'])}",

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from sim import BACKENDS, DTYPES, make_executor, resolve_backend
-from theory.cli import Parser, atomic_write, int_in, run_main
+from theory.cli import Parser, atomic_write, int_in, run_main, save_npz
+from theory.errors import BadInput
 
 from .claim import VERDICTS
 from .context import RunContext
@@ -47,7 +48,7 @@ def build_parser() -> Parser:
     p.add_argument("--markdown", type=Path, default=None, help="also write README's tables (Markdown) to this file")
     p.add_argument("--parts", default=",".join(LADDERS),
                    help=f"comma-separated ladders (default {','.join(LADDERS)}; opt-in: {','.join(OPTIONAL)}, which "
-                        "needs the cnn extra)")
+                        "need the cnn extra)")
     p.add_argument("--executor", choices=("serial", "process", "dask"), default="process",
                    help="where the simulations run: this process, local worker processes (default), "
                         "or a Dask cluster; results are the same")
@@ -84,18 +85,18 @@ def _check_paths(args) -> list[str]:
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = sorted(set(parts) - set(LADDERS + OPTIONAL))
     if unknown or not parts:
-        raise ValueError(f"--parts must name some of {', '.join(LADDERS + OPTIONAL)}; "
+        raise BadInput(f"--parts must name some of {', '.join(LADDERS + OPTIONAL)}; "
                          f"unknown: {', '.join(unknown) or 'none given'}")
     if args.report.suffix != ".json":
-        raise ValueError(f"--report must end in .json, got {str(args.report)!r}")
+        raise BadInput(f"--report must end in .json, got {str(args.report)!r}")
     if args.report.is_dir():
-        raise ValueError(f"--report is a folder: {str(args.report)!r}")
+        raise BadInput(f"--report is a folder: {str(args.report)!r}")
     if args.figures.exists() and not args.figures.is_dir():
-        raise ValueError(f"--figures is not a folder: {str(args.figures)!r}")
+        raise BadInput(f"--figures is not a folder: {str(args.figures)!r}")
     if args.markdown is not None and args.markdown.suffix != ".md":
-        raise ValueError(f"--markdown must end in .md, got {str(args.markdown)!r}")
+        raise BadInput(f"--markdown must end in .md, got {str(args.markdown)!r}")
     if args.scheduler is not None and args.executor != "dask":
-        raise ValueError("--scheduler needs --executor dask")
+        raise BadInput("--scheduler needs --executor dask")
     return parts
 
 
@@ -115,7 +116,7 @@ def _report(args, ctx: RunContext, result: Run, elapsed: float) -> dict:
 def _write(args, report: dict, result: Run) -> None:
     args.report.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **{k: v for r in result.results.values() for k, v in r.arrays.items()})
+    save_npz(buffer, {k: v for r in result.results.values() for k, v in r.arrays.items()}, compressed=True)
     atomic_write(args.report.with_suffix(".npz"), buffer.getvalue())
     atomic_write(args.report, json.dumps(report, indent=1, default=float) + "\n")
     if args.markdown is not None:

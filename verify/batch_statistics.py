@@ -22,6 +22,7 @@ from ._ladder import Ladder
 from .check import Check, series_terms
 from .claim import Claim, Equality, Number
 from .context import RunContext
+from .requests import BatchNoiseRequest
 
 LADDER = Ladder("batch_statistics", "Batch statistics mu_B, sigma_B (§1.3)")
 
@@ -30,13 +31,9 @@ SERIES = "4.5 SE + twice the first omitted, derived term of the 1/M expansion"
 ZERO = "4.5 SE; exactly 0 by symmetry (z -> -z), no bias"
 
 
-def _streams_with_mean(ctx: RunContext) -> list[_streams.Stream]:
-    return [s for s in _streams.plan(ctx) if s.bias]
-
-
 @LADDER.requests
-def _requests(ctx: RunContext) -> list:
-    return [s.request(ctx) for s in _streams_with_mean(ctx)]
+def _requests(ctx: RunContext) -> dict[_streams.Stream, BatchNoiseRequest]:
+    return {s: s.request(ctx) for s in _streams.plan(ctx) if s.bias}
 
 
 def _series(family: str, M: int, orders: list[sp.Expr]) -> tuple[float, float]:
@@ -77,37 +74,35 @@ def _sigma(s: _streams.Stream, r: BatchNoiseResult) -> list[Check]:
 
 @LADDER.checks
 def statistics_checks(ctx: RunContext, sims) -> list[Check]:
-    out = []
-    for s in _streams_with_mean(ctx):
-        r = sims[s.request(ctx)]
-        out += [_var_mu(s, r), _cov(s, r), *_sigma(s, r)]
-    return out
+    return [c for s, r in sims.items() for c in (_var_mu(s, r), _cov(s, r), *_sigma(s, r))]
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_32,))
 def mu_B_distribution(ctx: RunContext, sims) -> Claim:
-    est = sims[_streams.find(ctx, "gaussian", 32).request(ctx)].var_mu_B
+    s = _streams.GAUSSIAN_32
+    est = sims[s].var_mu_B
     return Claim(
         "mu_B-distribution", "1.3", "μ_B ~ N(μ_P, σ_P²/M)",
         Equality(SIGMA_P**2 / M_SYM, var_mu_B()),
         derived="Var μ_B = σ_P²/M exactly (normal only as M → ∞ for non-Gaussian h)",
-        evidence=(Number("Var μ_B, Gaussian h, M = 32: simulated", est.value, est.stderr),
-                  Number("exact", 1 / 32, exact=True)),
+        evidence=(Number(f"Var μ_B, Gaussian h, M = {s.M}: simulated", est.value, est.stderr),
+                  Number("exact", 1 / s.M, exact=True)),
         printed_expr=SIGMA_P**2 / M_SYM, derived_expr=var_mu_B())
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_32,))
 def sigma_B_distribution(ctx: RunContext, sims) -> Claim:
-    r = sims[_streams.find(ctx, "gaussian", 32).request(ctx)]
+    s = _streams.GAUSSIAN_32
+    r = sims[s]
     printed = (RHO + 2) / (4 * M_SYM)
     return Claim(
         "sigma_B-distribution", "1.3", "σ_B ~ N(σ_P, (ρ+2)/(4M))",
         Equality(printed, var_sigma_B_series(2), leading=var_sigma_B_leading().subs(SIGMA_P, 1)),
         derived=(f"Var σ_B = {text(var_sigma_B_leading())} + O(M⁻²); "
                  f"E σ_B/σ_P = {text(sp.expand(mean_sigma_B_series(1)))} + O(M⁻²)"),
-        evidence=(Number("Var σ_B, Gaussian h, M = 32: simulated", r.var_sigma_B.value, r.var_sigma_B.stderr),
-                  Number("printed", 2 / 128, exact=True),
-                  Number("exact (chi law)", 31 / 32 - gaussian_sigma_B_mean(32) ** 2, exact=True),
+        evidence=(Number(f"Var σ_B, Gaussian h, M = {s.M}: simulated", r.var_sigma_B.value, r.var_sigma_B.stderr),
+                  Number("printed", 2 / (4 * s.M), exact=True),
+                  Number("exact (chi law)", (s.M - 1) / s.M - gaussian_sigma_B_mean(s.M) ** 2, exact=True),
                   Number("E σ_B: simulated", r.mean_sigma_B.value, r.mean_sigma_B.stderr)),
         correction="holds to first order for σ_P = 1; in general Var σ_B = σ_P²(ρ+2)/(4M), and σ_B is biased low: "
                    "E σ_B = σ_P(1 − (ρ+6)/(8M)) + O(M⁻²)",

@@ -132,9 +132,16 @@ def _request(ctx: RunContext, group: str, alpha: float) -> SweepRequest:
                         predict=s.prediction_epochs)
 
 
+def _request_config(ctx: RunContext, group: str, alpha: float) -> BNConfig:
+    """The BN configuration of :func:`_request` (which always gives one)."""
+    config = _request(ctx, group, alpha).config
+    assert config is not None, "every request of this ladder carries its BN configuration"
+    return config
+
+
 @LADDER.requests
-def _requests(ctx: RunContext) -> list:
-    return [_request(ctx, g, a) for g, a in _points(ctx)]
+def _requests(ctx: RunContext) -> dict[tuple[str, float], SweepRequest]:
+    return {(g, a): _request(ctx, g, a) for g, a in _points(ctx)}
 
 
 @dataclass(frozen=True)
@@ -161,11 +168,10 @@ class Run:
         return float(np.mean(self.arrays[key]))
 
 
-def runs(ctx: RunContext, sims) -> list[Run]:
+def runs(sims) -> list[Run]:
     """Every simulated point, by group, batch size and then alpha in request order."""
-    points = _points(ctx)
-    every = [Run(g, p.N, p.M, p.alpha, arrays) for g, a in points for p, arrays in sims[_request(ctx, g, a)].items()]
-    groups = list(dict.fromkeys(g for g, _ in points))
+    every = [Run(g, p.N, p.M, p.alpha, arrays) for (g, _), grid in sims.items() for p, arrays in grid.items()]
+    groups = list(dict.fromkeys(g for g, _ in sims))
     return sorted(every, key=lambda r: (groups.index(r.group), r.M))
 
 
@@ -254,7 +260,7 @@ def _training_checks(run: Run) -> list[Check]:
 @LADDER.checks
 def bn_checks(ctx: RunContext, sims) -> list[Check]:
     out: list[Check] = []
-    for run in runs(ctx, sims):
+    for run in runs(sims):
         if _checked(run, ctx):
             out += _derivation_checks(run, ctx.pick(SIZES).prediction_epochs) + _training_checks(run)
     return out
@@ -262,7 +268,7 @@ def bn_checks(ctx: RunContext, sims) -> list[Check]:
 
 # ----------------------------------------------------------------------------- claims
 def _main_runs(ctx: RunContext, sims) -> list[Run]:
-    return [r for r in runs(ctx, sims) if r.group in ("above", "below") and _checked(r, ctx)]
+    return [r for r in runs(sims) if r.group in ("above", "below") and _checked(r, ctx)]
 
 
 def _scale(ctx: RunContext) -> str:
@@ -334,7 +340,7 @@ def bn_equivalent_zeta(ctx: RunContext, sims) -> Claim:
 def bn_no_divergence(ctx: RunContext, sims) -> Claim:
     below, above, clean = bs.alpha_one_limit()
     value = float(below.subs({bs.C_CHI: bn_chi_factor(M), ts.delta2: DELTA**2}))
-    slow = [r for r in runs(ctx, sims) if r.group == "above" and r.alpha == 1.0]
+    slow = [r for r in runs(sims) if r.group == "above" and r.alpha == 1.0]
     evidence = [Number("derived limit α → 1, both sides: 1 + c_M²(1+δ²)", value, exact=True)]
     for run in slow:
         mean, se, _ = paired_mean(run.arrays["bn"], run.arrays["dataset"])
@@ -395,7 +401,7 @@ def shrunk_pn(ctx: RunContext, sims) -> Claim:
 @LADDER.arrays
 def bn_arrays(ctx: RunContext, sims) -> dict[str, np.ndarray]:
     out = {}
-    for run in runs(ctx, sims):
+    for run in runs(sims):
         key = f"bn_{run.group}_N{run.N}_M{run.M}_alpha{run.alpha:g}"
         for name in ("bn", "gamma", "pred_eps", "pred_gamma", "closed_eps", "closed_gamma", "paired_eps",
                      "paired_gamma", "trajectory", "dataset"):
@@ -408,10 +414,10 @@ def bn_arrays(ctx: RunContext, sims) -> dict[str, np.ndarray]:
 def bn_info(ctx: RunContext, sims) -> dict:
     s = ctx.pick(SIZES)
     drifts = {r.label: dict(zip(("drift", "se", "units"), converged(r)[1])) | {"converged": converged(r)[0]}
-              for r in runs(ctx, sims) if r.group != "unpaired"}
+              for r in runs(sims) if r.group != "unpaired"}
     return {"bn_student": {
         "size": {k: list(v) if isinstance(v, tuple) else v for k, v in s.__dict__.items()}, "delta2": DELTA**2,
-        "configs": {f"{g} alpha={a:g}": _request(ctx, g, a).config.to_dict() for g, a in _points(ctx)},
+        "configs": {f"{g} alpha={a:g}": _request_config(ctx, g, a).to_dict() for g, a in _points(ctx)},
         "paired_drift_0.75_to_1": drifts,
         "conventions": "zeta: ridge convention (X^TX/N + zeta); BN test error with sigma_P = ||w||, mu_P = 0",
     }}
@@ -421,7 +427,7 @@ def bn_info(ctx: RunContext, sims) -> dict:
 def bn_figures(ctx: RunContext, sims, folder) -> list:
     from ._bn_student_figures import draw_alpha, draw_batch_size  # noqa: PLC0415 - matplotlib only when drawing
 
-    all_runs = runs(ctx, sims)
+    all_runs = runs(sims)
     swept = [r for r in all_runs if r.group in ("sweep", "unpaired")]
     main = [r for r in all_runs if r.group not in ("sweep", "unpaired")]
     return [draw_alpha(main, ctx.pick(SIZES).slow, M, DELTA, folder)] + (

@@ -28,6 +28,8 @@ from typing import Any, Literal, Protocol
 
 import sympy as sp
 
+from .check import within_tolerance, z_score
+
 Verdict = Literal["confirmed", "leading-order", "contradicted", "not supported"]
 VERDICTS: tuple[str, ...] = ("confirmed", "leading-order", "contradicted", "not supported")
 
@@ -42,7 +44,19 @@ def _finite_or_none(value: float | None) -> float | None:
 @dataclass(frozen=True)
 class Number:
     """One piece of evidence: a labelled value with its standard error (None: exact or not
-    applicable).  ``value=None`` means the quantity does not exist (e.g. a divergent mean)."""
+    applicable).  ``value=None`` means the quantity does not exist (e.g. a divergent mean).
+
+    Parameters
+    ----------
+    label : str
+        What the number is.
+    value : float or None
+        The value (None: the quantity does not exist).
+    stderr : float or None, default None
+        Its standard error (None: exact or not applicable).
+    exact : bool, default False
+        A derived value, not an estimate.
+    """
 
     label: str
     value: float | None
@@ -50,6 +64,18 @@ class Number:
     exact: bool = False  #: a derived (exact or closed-form) value, not an estimate
 
     def text(self, digits: int = 6) -> str:
+        """The number as one line of text.
+
+        Parameters
+        ----------
+        digits : int, default 6
+            Significant digits.
+
+        Returns
+        -------
+        str
+            ``label value`` (± SE).
+        """
         if self.value is None:
             return f"{self.label}: does not exist"
         value = f"{self.value:.{digits}g}"
@@ -58,6 +84,13 @@ class Number:
         return f"{self.label} {value}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The number as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The fields, non-finite values as None.
+        """
         return {"label": self.label, "value": _finite_or_none(self.value),
                 "stderr": _finite_or_none(self.stderr), "exact": self.exact}
 
@@ -142,11 +175,12 @@ class Agreement:
     bias: float = 0.0
 
     def verdict(self) -> Verdict:
-        return "confirmed" if abs(self.estimate - self.printed) <= self.k * self.stderr + self.bias else "contradicted"
+        agrees = within_tolerance(self.estimate - self.printed, self.stderr, self.k, self.bias)
+        return "confirmed" if agrees else "contradicted"
 
     @property
     def z(self) -> float:
-        return (self.estimate - self.printed) / self.stderr if self.stderr > 0 else math.inf
+        return z_score(self.estimate - self.printed, self.stderr)
 
     def describe(self) -> str:
         return f"|estimate - printed| <= {self.k:g} SE + {self.bias:.2g} (bias bound)"
@@ -205,7 +239,31 @@ class AllOf:
 
 @dataclass(frozen=True)
 class Claim:
-    """One checkable statement of the seed and what bnreg found about it."""
+    """One checkable statement of the seed and what bnreg found about it.
+
+    Parameters
+    ----------
+    id : str
+        Stable key of the claim.
+    section : str
+        The seed's section.
+    printed : str
+        The statement as the seed prints it.
+    rule : Rule
+        Decides the verdict.
+    derived : str, default ""
+        What the derivation gives, in words.
+    evidence : tuple of Number, default ()
+        The numbers behind the verdict.
+    correction : str or None, default None
+        What holds instead, for a claim that is not confirmed.
+    printed_expr, derived_expr : sympy.Basic or None, default None
+        The printed and the derived expression.
+    scale : str, default ""
+        The scale it was judged at (empirical claims).
+    notes : tuple of str, default ()
+        Remarks.
+    """
 
     id: str
     section: str
@@ -227,22 +285,43 @@ class Claim:
 
     @property
     def verdict(self) -> Verdict:
+        """The rule's verdict."""
         return self.rule.verdict()
 
     def evidence_text(self) -> str:
+        """The evidence on one line.
+
+        Returns
+        -------
+        str
+            The evidence, ``;``-separated.
+        """
         parts = [n.text() for n in self.evidence] + list(self.notes)
         if self.scale:
             parts.append(f"scale: {self.scale}")
         return "; ".join(parts)
 
     def text(self) -> str:
-        """The claim in a few lines for a terminal: verdict, statement, correction, evidence."""
+        """The claim in a few lines for a terminal: verdict, statement, correction, evidence.
+
+        Returns
+        -------
+        str
+            Several lines of text.
+        """
         lines = [f"[{self.verdict:^13}] §{self.section} {self.id}: {self.printed}"]
         if self.correction:
             lines.append(f"{'':16}-> {self.correction}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
+        """The claim as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The claim with its verdict, expressions as strings.
+        """
         return {
             "id": self.id, "section": self.section, "printed": self.printed, "verdict": self.verdict,
             "derived": self.derived, "correction": self.correction, "scale": self.scale,

@@ -19,13 +19,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from sim import Executor, SweepStore, make_executor, run_points
 from sim.cnn import DEVICES, CNNRun, ImageData, check_device, load_images, train_cnn
-from theory.cli import Parser, atomic_write, int_in, run_main
+from theory.cli import Parser, atomic_write, int_in, run_main, save_npz
+from theory.errors import BadInput
 
 from ._cnn_audit import audit_checks
 from ._cnn_claims import all_claims
@@ -56,20 +57,20 @@ class CNNSettings:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+            raise BadInput(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+            raise BadInput(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         if self.seeds is not None and self.seeds < 3:
-            raise ValueError(f"seeds must be at least 3 (verdicts need a standard error over seeds), got {self.seeds}")
+            raise BadInput(f"seeds must be at least 3 (verdicts need a standard error over seeds), got {self.seeds}")
         if self.custom_size is None:
             size_for(self.data, self.mode, self.seeds)
         elif self.custom_size.seeds < 3:
-            raise ValueError(f"seeds must be at least 3, got {self.custom_size.seeds}")
+            raise BadInput(f"seeds must be at least 3, got {self.custom_size.seeds}")
 
     @classmethod
     def from_context(cls, ctx: RunContext, **overrides) -> CNNSettings:
         """The settings of a :class:`verify.context.RunContext` (mode, root seed, results folder)."""
-        base = {"mode": ctx.mode, "root_seed": ctx.seed}
+        base: dict[str, Any] = {"mode": ctx.mode, "root_seed": ctx.seed}
         if ctx.results_dir is not None:
             base["results_dir"] = str(Path(ctx.results_dir) / "cnn")
         return cls(**{**base, **overrides})
@@ -201,25 +202,29 @@ class CNNStudyRequest:
         return train(CNNSettings.from_context(ctx), executor)
 
 
+#: the handle of the study's one request
+STUDY = "study"
+
+
 @LADDER.requests
-def _requests(ctx: RunContext) -> list:
-    return [CNNStudyRequest(ctx.mode)]
+def _requests(ctx: RunContext) -> dict[str, CNNStudyRequest]:
+    return {STUDY: CNNStudyRequest(ctx.mode)}
 
 
 @LADDER.checks
 def cnn_checks(ctx: RunContext, sims) -> list[Check]:
-    return judge(sims[CNNStudyRequest(ctx.mode)], None).checks
+    return judge(sims[STUDY], None).checks
 
 
 @LADDER.claim
 def cnn_claims(ctx: RunContext, sims) -> list[Claim]:
     """The statements of §2.4.1-2.4.4, judged together from one set of runs."""
-    return judge(sims[CNNStudyRequest(ctx.mode)], None).claims
+    return judge(sims[STUDY], None).claims
 
 
 @LADDER.figure
 def cnn_figures(ctx: RunContext, sims, folder: Path) -> list[Path]:
-    return [Path(f) for f in judge(sims[CNNStudyRequest(ctx.mode)], folder).figures]
+    return [Path(f) for f in judge(sims[STUDY], folder).figures]
 
 
 # --------------------------------------------------------------------------------------------- CLI
@@ -244,7 +249,7 @@ def _report(result: StudyResult, path: Path) -> None:
     report = {"checks": [c.to_dict() for c in result.checks], "claims": [c.to_dict() for c in result.claims],
               "figures": result.figures, "info": result.info}
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **result.arrays)
+    save_npz(buffer, result.arrays, compressed=True)
     atomic_write(path.with_suffix(".npz"), buffer.getvalue())
     atomic_write(path, json.dumps(report, indent=1, default=float) + "\n")
 
@@ -252,9 +257,9 @@ def _report(result: StudyResult, path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.results.exists() and not args.results.is_dir():
-        raise ValueError(f"--results is not a folder: {str(args.results)!r}")
+        raise BadInput(f"--results is not a folder: {str(args.results)!r}")
     if args.data == "cifar10" and args.data_dir is None:
-        raise ValueError("--data cifar10 needs --data-dir (the folder of the CIFAR-10 binary distribution)")
+        raise BadInput("--data cifar10 needs --data-dir (the folder of the CIFAR-10 binary distribution)")
     settings = CNNSettings(mode=args.mode, data=args.data, data_dir=args.data_dir, device=args.device, seeds=args.seeds,
                            root_seed=args.seed, results_dir=str(args.results),
                            figures_dir=None if args.figures is None else str(args.figures))

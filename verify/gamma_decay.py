@@ -37,6 +37,7 @@ from ._ladder import Ladder, pyplot, save_figure
 from .check import Check, series_terms
 from .claim import Agreement, Claim, Derived, Equality, Number
 from .context import RunContext
+from .requests import BatchNoiseRequest
 from .zeta_check import zeta_check
 
 LADDER = Ladder("gamma_decay", "Gamma decay zeta(h) (§1.3–1.4)")
@@ -58,25 +59,21 @@ def _glm(name: str) -> GLM:
     return GLM(curvature(g), g, log_partition(g) if quadratic else None)
 
 
-def _misspecified(s: _streams.Stream) -> bool:
-    return (s.input, s.M, s.bias, s.gamma, s.beta) == ("gaussian", 32, True, 1.0, 0.0)
+#: the stream whose labels are also drawn misspecified (a second, identity head)
+MISSPECIFIED_STREAM = _streams.GAUSSIAN_32
 
 
-def _request(ctx: RunContext, s: _streams.Stream):
+def _request(ctx: RunContext, s: _streams.Stream) -> BatchNoiseRequest:
     glms = tuple((a, _glm(a)) for a in s.activations)
-    if _misspecified(s):
+    if s == MISSPECIFIED_STREAM:
         g = NAMED_ACTIVATIONS["identity"]
         glms += ((MISSPECIFIED, GLM(curvature(g), g, misfit=MISFIT)),)
     return s.request(ctx, glms)
 
 
-def _sim(ctx: RunContext, sims, input: str, M: int, **settings) -> BatchNoiseResult:
-    return sims[_request(ctx, _streams.find(ctx, input, M, **settings))]
-
-
 @LADDER.requests
-def _requests(ctx: RunContext) -> list:
-    return [_request(ctx, s) for s in _streams.plan(ctx)]
+def _requests(ctx: RunContext) -> dict[_streams.Stream, BatchNoiseRequest]:
+    return {s: _request(ctx, s) for s in _streams.plan(ctx)}
 
 
 def _misspecified_theory(M: int) -> tuple[float, float]:
@@ -111,9 +108,8 @@ def activation_checks(s: _streams.Stream, r: BatchNoiseResult, a: str) -> list[C
 @LADDER.checks
 def gamma_decay_checks(ctx: RunContext, sims) -> list[Check]:
     out = []
-    for s in _streams.plan(ctx):
-        r = sims[_request(ctx, s)]
-        if _misspecified(s):
+    for s, r in sims.items():
+        if s == MISSPECIFIED_STREAM:
             out.append(misspecified_check(s, r))
         for a in s.activations:
             out += activation_checks(s, r, a)
@@ -133,46 +129,49 @@ def _first_order_rule(printed: sp.Expr, derived: sp.Expr) -> Equality:
     return Equality(printed, derived + HIGHER_ORDERS, leading=derived)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_32,))
 def zeta_symmetric(ctx: RunContext, sims) -> Claim:
-    relu, est = zeta("relu", 32), _sim(ctx, sims, "gaussian", 32).second_order["relu"]
+    s = _streams.GAUSSIAN_32
+    relu, est = zeta("relu", s.M), sims[s].second_order["relu"]
     symmetric = _zeta().subs(SKEW, 0)
     return Claim(
         "zeta", "1.3", "ζ = (ρ+2)/(8M) F_γ + μ_d²A/(2M)  (h symmetric)", _first_order_rule(_printed_zeta(), symmetric),
         derived=f"ζ = {text(_zeta())} + O(M⁻²)",
-        evidence=(Number("Gaussian, ReLU, M = 32: ζ", relu.value, exact=True),
-                  Number("ζ + ζ₂", relu.value + zeta_corrections("relu", 32)[0], exact=True),
+        evidence=(Number(f"Gaussian, ReLU, M = {s.M}: ζ", relu.value, exact=True),
+                  Number("ζ + ζ₂", relu.value + zeta_corrections("relu", s.M)[0], exact=True),
                   Number("simulated", est.value, est.stderr)),
         notes=("all symmetric-input zeta checks pass",),
         correction="holds to first order in 1/M for symmetric h; the M⁻² term ζ₂ is derived in theory.zeta_corrections",
         printed_expr=_printed_zeta(), derived_expr=symmetric)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.EXPONENTIAL_128,))
 def zeta_skewed(ctx: RunContext, sims) -> Claim:
-    relu = zeta("relu", 128, input="exponential", method="quadrature")
+    s = _streams.EXPONENTIAL_128
+    relu = zeta("relu", s.M, input=s.input, method="quadrature")
     printed_value = relu.sigma_term + relu.mu_term
-    z2, _ = zeta_corrections("relu", 128, input="exponential")
-    est = _sim(ctx, sims, "exponential", 128).second_order["relu"]
+    z2, _ = zeta_corrections("relu", s.M, input=s.input)
+    est = sims[s].second_order["relu"]
     return Claim(
         "zeta-skewed", "1.3",
         "ζ = (ρ+2)/(8M) F_γ + μ_d²A/(2M) for any h (§1.4: no assumption on the distribution)",
         _first_order_rule(_printed_zeta(), _zeta()),
         derived=f"ζ = {text(_zeta())}: the mixed μ_B/σ_B term s E[A''(h̄) n̄]/(2M) comes from "
                 "Cov(μ_B, σ_B) = s σ_P²/(2M)",
-        evidence=(Number("ReLU, exponential input (s = 2), M = 128: printed", printed_value, exact=True),
+        evidence=(Number(f"ReLU, exponential input (s = 2), M = {s.M}: printed", printed_value, exact=True),
                   Number("derived ζ + ζ₂", relu.value + z2, exact=True), Number("simulated", est.value, est.stderr),
                   Number("z of printed", (est.value - printed_value) / est.stderr, exact=True)),
         correction="ζ = (ρ+2)/(8M) F_γ + μ_d²A/(2M) + s E[A''(h̄) n̄]/(2M)",
         printed_expr=_printed_zeta(), derived_expr=_zeta())
 
 
-@LADDER.claim
+@LADDER.claim(needs=(MISSPECIFIED_STREAM,))
 def first_order_term(ctx: RunContext, sims) -> Claim:
-    well = [e for s in _streams.plan(ctx) for a, e in sims[_request(ctx, s)].first_order.items() if a != MISSPECIFIED]
-    g32 = _sim(ctx, sims, "gaussian", 32)
+    well = [e for r in sims.values() for a, e in r.first_order.items() if a != MISSPECIFIED]
+    s = MISSPECIFIED_STREAM
+    g32 = sims[s]
     wrong = g32.first_order[MISSPECIFIED]
-    theory, _ = _misspecified_theory(32)
+    theory, _ = _misspecified_theory(s.M)
     shift = conditional_mean_coefficients(1)
     return Claim(
         "first-order-term", "1.3",
@@ -184,7 +183,7 @@ def first_order_term(ctx: RunContext, sims) -> Claim:
                  "not merely at the optimum"),
         evidence=(Number(f"well-specified labels, largest |z| of {len(well)} simulated terms",
                          max(abs(e.value / e.stderr) for e in well), exact=True),
-                  Number("labels y = h̄ + He₃(n̄)/4 (PN optimum unchanged), identity, M = 32: simulated",
+                  Number(f"labels y = h̄ + He₃(n̄)/4 (PN optimum unchanged), identity, M = {s.M}: simulated",
                          wrong.value, wrong.stderr),
                   Number("derived", theory, exact=True), Number("ζ itself", g32.second_order["identity"].value,
                                                                 g32.second_order["identity"].stderr)),
@@ -208,31 +207,33 @@ def relu_limit(ctx: RunContext, sims) -> Claim:
         printed_expr=printed_d2a, derived_expr=d2a_soft)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_32,))
 def relu_zeta(ctx: RunContext, sims) -> Claim:
-    relu, est = zeta("relu", 32), _sim(ctx, sims, "gaussian", 32).second_order["relu"]
+    s = _streams.GAUSSIAN_32
+    relu, est = zeta("relu", s.M), sims[s].second_order["relu"]
     return Claim(
         "relu-zeta", "1.4", "ReLU: ζ = (ρ+2)/(8M) F_γ + H̄/(2M), H̄ the mean activation rate",
         _first_order_rule(_printed_zeta(), _zeta().subs(SKEW, 0)),
         derived=f"the general ζ with A'' = H(h̄) (μ_d²A = mean H); Gaussian, γ = 1, β = 0: {text(relu.expression)}",
-        evidence=(Number("M = 32: simulated", est.value, est.stderr), Number("ζ", relu.value, exact=True)),
-        correction=f"first order in 1/M; at M = 32 the derived M⁻² term adds {zeta_corrections('relu', 32)[0]:.3g}",
+        evidence=(Number(f"M = {s.M}: simulated", est.value, est.stderr), Number("ζ", relu.value, exact=True)),
+        correction=f"first order in 1/M; at M = {s.M} the derived M⁻² term adds {zeta_corrections('relu', s.M)[0]:.3g}",
         printed_expr=_printed_zeta(), derived_expr=relu.expression)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.SHIFTED_32,))
 def relu_sigmoid_approximation(ctx: RunContext, sims) -> Claim:
-    relu = zeta("relu", 32, gamma=1.5, beta=0.5)
-    soft = zeta("softplus", 32, gamma=1.5, beta=0.5, method="quadrature")  # its A'' is sigmoid
+    s = _streams.SHIFTED_32
+    relu = zeta("relu", s.M, gamma=s.gamma, beta=s.beta)
+    soft = zeta("softplus", s.M, gamma=s.gamma, beta=s.beta, method="quadrature")  # its A'' is sigmoid
     approx = relu.sigma_term + soft.mu_term
-    z2, z3 = zeta_corrections("relu", 32, gamma=1.5, beta=0.5)
-    est = _sim(ctx, sims, "gaussian", 32, gamma=1.5, beta=0.5).second_order["relu"]
+    z2, z3 = zeta_corrections("relu", s.M, gamma=s.gamma, beta=s.beta)
+    est = sims[s].second_order["relu"]
     rule = Agreement(approx + z2, est.value, est.stderr, k=4.5, bias=2 * abs(z3))
     return Claim(
         "relu-sigmoid-approximation", "1.4", "for ReLU, ζ ≈ (ρ+2)/(8M) F_γ + (1/(2M)) mean σ(h̄)", rule,
         derived=f"exact at β = 0 for symmetric h (both means are 1/2); at γ = 1.5, β = 0.5 it gives {approx:.6g} vs "
                 f"{relu.value:.6g} ({100 * abs(approx - relu.value) / relu.value:.1f}% off, at every M)",
-        evidence=(Number("γ = 1.5, β = 0.5, M = 32: simulated", est.value, est.stderr),
+        evidence=(Number(f"γ = {s.gamma:g}, β = {s.beta:g}, M = {s.M}: simulated", est.value, est.stderr),
                   Number("approximation", approx, exact=True), Number("derived ζ", relu.value, exact=True),
                   Number("z of approximation + ζ₂", rule.z, exact=True)),
         notes=("judged by the simulation: contradicted when it tells the approximation (+ ζ₂) from the truth",),
@@ -250,46 +251,46 @@ def identity_mu_d2A(ctx: RunContext, sims) -> Claim:
         correction="μ_d²A = mean of A''(h̄) = 1", printed_expr=BETA, derived_expr=sp.Integer(1))
 
 
-def _special_case(ctx: RunContext, sims, claim_id: str, name: str, printed: sp.Expr, bias: bool) -> Claim:
-    res = zeta(name, 32, bias=bias)
-    est = _sim(ctx, sims, "gaussian", 32, bias=bias).second_order[name]
+def _special_case(sims, s: _streams.Stream, claim_id: str, name: str, printed: sp.Expr) -> Claim:
+    bias = s.bias
+    res = zeta(name, s.M, bias=bias)
+    est = sims[s].second_order[name]
     rule = _first_order_rule(printed, res.expression)
     return Claim(
         claim_id, "1.4", f"{name}{'' if bias else ' without mean subtraction'}: ζ = {text(printed)}", rule,
         derived=text(res.expression),
-        evidence=(Number("M = 32: simulated", est.value, est.stderr),
-                  Number("printed", float(printed.subs(M_SYM, 32)), exact=True), Number("ζ", res.value, exact=True)),
+        evidence=(Number(f"M = {s.M}: simulated", est.value, est.stderr),
+                  Number("printed", float(printed.subs(M_SYM, s.M)), exact=True), Number("ζ", res.value, exact=True)),
         correction="first order in 1/M (the M⁻² term is in theory.zeta_corrections)"
         if rule.verdict() == "leading-order" else f"ζ = {text(res.expression)}",
         printed_expr=printed, derived_expr=res.expression)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_32,))
 def identity_zeta(ctx: RunContext, sims) -> Claim:
-    return _special_case(ctx, sims, "identity-zeta", "identity", sp.Rational(3, 4) / M_SYM, True)
+    return _special_case(sims, _streams.GAUSSIAN_32, "identity-zeta", "identity", sp.Rational(3, 4) / M_SYM)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_32,))
 def squared_loss_zeta(ctx: RunContext, sims) -> Claim:
-    return _special_case(ctx, sims, "squared-loss-zeta", "squared_loss", sp.Rational(3, 2) / M_SYM, True)
+    return _special_case(sims, _streams.GAUSSIAN_32, "squared-loss-zeta", "squared_loss", sp.Rational(3, 2) / M_SYM)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.NO_BIAS_32,))
 def no_bias_zeta(ctx: RunContext, sims) -> Claim:
-    return _special_case(ctx, sims, "no-bias-zeta", "squared_loss", sp.Rational(1, 2) / M_SYM, False)
+    return _special_case(sims, _streams.NO_BIAS_32, "no-bias-zeta", "squared_loss", sp.Rational(1, 2) / M_SYM)
 
 
 _FIGURE_ACTIVATIONS = ("identity", "relu", "tanh")
 
 
-def _gaussian_rows(ctx: RunContext, sims) -> list[tuple[int, BatchNoiseResult]]:
-    return [(s.M, sims[_request(ctx, s)]) for s in _streams.plan(ctx)
-            if s.input == "gaussian" and s.bias and (s.gamma, s.beta) == (1.0, 0.0)]
+def _gaussian_rows(sims) -> list[tuple[int, BatchNoiseResult]]:
+    return [(s.M, r) for s, r in sims.items() if s.input == "gaussian" and s.bias and (s.gamma, s.beta) == (1.0, 0.0)]
 
 
 @LADDER.arrays
 def zeta_arrays(ctx: RunContext, sims) -> dict[str, np.ndarray]:
-    rows, out = _gaussian_rows(ctx, sims), {}
+    rows, out = _gaussian_rows(sims), {}
     for a in _FIGURE_ACTIVATIONS:
         out[f"part1_zeta_{a}"] = np.array([r.second_order[a].value for _, r in rows])
         out[f"part1_zeta_{a}_stderr"] = np.array([r.second_order[a].stderr for _, r in rows])
@@ -299,7 +300,7 @@ def zeta_arrays(ctx: RunContext, sims) -> dict[str, np.ndarray]:
 @LADDER.figure
 def zeta_vs_M(ctx: RunContext, sims, folder: Path) -> Path:
     plt = pyplot()
-    rows = _gaussian_rows(ctx, sims)
+    rows = _gaussian_rows(sims)
     Ms = np.array([M for M, _ in rows], dtype=float)
     grid = np.geomspace(Ms.min(), Ms.max(), 200)
     fig, ax = plt.subplots(figsize=(5.6, 4))

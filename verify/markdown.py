@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from theory.cli import Parser, atomic_write, run_main
+from theory.errors import BadInput
 
 _BLOCK = re.compile(r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end:(?P=name) -->)", re.S)
 
@@ -70,7 +71,7 @@ def splice(text: str, new: dict[str, str]) -> str:
     def replace(match: re.Match) -> str:
         name = match["name"]
         if name not in new:
-            raise ValueError(f"README names a block {name!r} that the report does not render")
+            raise BadInput(f"README names a block {name!r} that the report does not render")
         return f"{match.group(1)}{new[name]}\n{match.group(4)}"
 
     return _BLOCK.sub(replace, text)
@@ -84,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = json.loads(args.report.read_text())
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{args.report} is not a JSON report: {exc}") from None
+        raise BadInput(f"{args.report} is not a JSON report: {exc}") from None
     if args.readme is None:
         print(render(report))
         return 0

@@ -26,22 +26,19 @@ from ._ladder import Ladder, pyplot, save_figure
 from .check import Check, series_terms
 from .claim import Claim, Equality, Number
 from .context import RunContext
+from .requests import BatchNoiseRequest
 
 LADDER = Ladder("normalization_error", "Normalization error E[(h_hat - h_bar)^2] (§1.1, §1.3)")
 
 EXACT = "4.5 SE (false alarm 7e-6 per check); the theory is exact at this M, so no bias allowance"
 SERIES = "4.5 SE + twice the first omitted, derived term of the 1/M expansion"
 #: the streams whose error is also checked in bins of the sample n (a symmetric and a skewed one)
-BINNED = (("gaussian", 32), ("exponential", 128))
+BINNED = (_streams.GAUSSIAN_32, _streams.EXPONENTIAL_128)
 
 
 @LADDER.requests
-def _requests(ctx: RunContext) -> list:
-    return [s.request(ctx) for s in _streams.plan(ctx)]
-
-
-def _sim(ctx: RunContext, sims, input: str, M: int) -> BatchNoiseResult:
-    return sims[_streams.find(ctx, input, M).request(ctx)]
+def _requests(ctx: RunContext) -> dict[_streams.Stream, BatchNoiseRequest]:
+    return {s: s.request(ctx) for s in _streams.plan(ctx)}
 
 
 def error_check(s: _streams.Stream, r: BatchNoiseResult) -> Check:
@@ -76,10 +73,9 @@ def conditional_checks(s: _streams.Stream, r: BatchNoiseResult) -> list[Check]:
 @LADDER.checks
 def error_checks(ctx: RunContext, sims) -> list[Check]:
     out = []
-    for s in _streams.plan(ctx):
-        r = sims[s.request(ctx)]
+    for s, r in sims.items():
         out.append(error_check(s, r))
-        if (s.input, s.M) in BINNED and s.bias and (s.gamma, s.beta) == (1.0, 0.0):
+        if s in BINNED:
             out += conditional_checks(s, r)
     return out
 
@@ -89,18 +85,19 @@ def _seed_c1() -> sp.Expr:
     return N_BAR**2 * (RHO + 2) / 4 + 1
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_32,))
 def mc_example(ctx: RunContext, sims) -> Claim:
-    r = _sim(ctx, sims, "gaussian", 32)
+    s = _streams.GAUSSIAN_32
+    r = sims[s]
     exact_expr, e = exact_error_from_mean_sigma(0)
     exact = exact_expr.subs(e, mean_sigma_B_gaussian(0) / SIGMA_P)
     printed = sp.Rational(3, 2) / M_SYM
-    exact32 = 2 * (1 - gaussian_sigma_B_mean(32))
+    exact32 = 2 * (1 - gaussian_sigma_B_mean(s.M))
     return Claim(
         "mc-example", "1.1", "E[((x − μ_B)/σ_B − x)²] ≈ 0.046875 = 3/(2M) at M = 32 (np.std)",
         Equality(printed, exact, leading=overall_error(1).subs({RHO: 0, SKEW: 0})),
         derived=f"exact 2(1 − E σ_B/σ_P) = {exact32:.6f}; first order 3/(2M)",
-        evidence=(Number("simulated (M = 32)", r.error.value, r.error.stderr), Number("exact", exact32, exact=True),
+        evidence=(Number(f"simulated (M = {s.M})", r.error.value, r.error.stderr), Number("exact", exact32, exact=True),
                   Number("printed", 0.046875, exact=True), Number("exact − printed", exact32 - 0.046875, exact=True)),
         correction="3/(2M) is the first-order term; the exact value is 2(1 − E σ_B) = 3/(2M) + 7/(16M²) + O(M⁻³)",
         printed_expr=printed, derived_expr=exact)
@@ -120,11 +117,12 @@ def normalization_error_first_order(ctx: RunContext, sims) -> Claim:
         printed_expr=_seed_c1() / M_SYM, derived_expr=conditional_error_coefficients(1) / M_SYM)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.EXPONENTIAL_128,))
 def normalization_error_skewed(ctx: RunContext, sims) -> Claim:
-    r, fam = _sim(ctx, sims, "exponential", 128), INPUT_FAMILIES["exponential"]
+    s = _streams.EXPONENTIAL_128
+    r, fam = sims[s], INPUT_FAMILIES[s.input]
     c1 = conditional_error_coefficients(1)
-    zs = [(lo, hi, (est.value - fam.bin_average(_seed_c1() / 128, lo, hi)) / est.stderr)
+    zs = [(lo, hi, (est.value - fam.bin_average(_seed_c1() / s.M, lo, hi)) / est.stderr)
           for (lo, hi), est in zip(zip(r.bin_edges, r.bin_edges[1:]), r.conditional) if np.isfinite(est.stderr)]
     lo, hi, worst = max(zs, key=lambda t: abs(t[2]))
     return Claim(
@@ -132,25 +130,26 @@ def normalization_error_skewed(ctx: RunContext, sims) -> Claim:
         "the first-order E[(ĥ − h̄)²] holds with no assumption on the distribution of h (§1.4)",
         Equality(_seed_c1(), c1),
         derived=f"a skewness term γ² s n̄/M is missing: c₁ = {text(c1)}",
-        evidence=(Number(f"printed formula vs simulation, exponential input (s = 2, ρ = 6), M = 128, worst bin "
+        evidence=(Number(f"printed formula vs simulation, exponential input (s = 2, ρ = 6), M = {s.M}, worst bin "
                          f"[{lo:g}, {hi:g}): z", worst, exact=True),),
         notes=("the derived formula passes its binned checks",),
         correction="E[(ĥ − h̄)² | n̄] = γ²(1 + s n̄ + (ρ+2) n̄²/4)/M + O(M⁻²)",
         printed_expr=_seed_c1(), derived_expr=c1)
 
 
-@LADDER.claim
+@LADDER.claim(needs=(_streams.GAUSSIAN_8,))
 def normalization_error_second_order(ctx: RunContext, sims) -> Claim:
-    r = _sim(ctx, sims, "gaussian", 8)
+    s = _streams.GAUSSIAN_8
+    r = sims[s]
     c2 = sp.factor(overall_error(2) - overall_error(1))
     printed = 3 * (RHO + 2) / (4 * M_SYM**2)
-    exact8 = 2 * (1 - gaussian_sigma_B_mean(8))
-    printed8 = float((overall_error(1) + printed).subs({RHO: 0, SKEW: 0, M_SYM: 8}))
+    exact8 = 2 * (1 - gaussian_sigma_B_mean(s.M))
+    printed8 = float((overall_error(1) + printed).subs({RHO: 0, SKEW: 0, M_SYM: s.M}))
     return Claim(
         "normalization-error-second-order", "1.3", "second-order part γ² · 3(ρ+2)/(4M²)",
         Equality(printed, c2),
         derived=f"γ² · {text(c2)} (averaged over n̄; Gaussian: 7/(16M²))",
-        evidence=(Number("Gaussian M = 8: simulated", r.error.value, r.error.stderr),
+        evidence=(Number(f"Gaussian M = {s.M}: simulated", r.error.value, r.error.stderr),
                   Number("exact", exact8, exact=True), Number("printed with its second order", printed8, exact=True),
                   Number("z of printed", (r.error.value - printed8) / r.error.stderr, exact=True)),
         correction=f"the M⁻² coefficient is {text(sp.expand(c2 * M_SYM**2))}, depends on m₆ and s, "
@@ -158,14 +157,13 @@ def normalization_error_second_order(ctx: RunContext, sims) -> Claim:
         printed_expr=printed, derived_expr=c2)
 
 
-def _gaussian_rows(ctx: RunContext, sims) -> list[tuple[int, BatchNoiseResult]]:
-    return [(s.M, sims[s.request(ctx)]) for s in _streams.plan(ctx)
-            if s.input == "gaussian" and s.bias and (s.gamma, s.beta) == (1.0, 0.0)]
+def _gaussian_rows(sims) -> list[tuple[int, BatchNoiseResult]]:
+    return [(s.M, r) for s, r in sims.items() if s.input == "gaussian" and s.bias and (s.gamma, s.beta) == (1.0, 0.0)]
 
 
 @LADDER.arrays
 def error_arrays(ctx: RunContext, sims) -> dict[str, np.ndarray]:
-    rows = _gaussian_rows(ctx, sims)
+    rows = _gaussian_rows(sims)
     return {"part1_M": np.array([M for M, _ in rows], dtype=float),
             "part1_error": np.array([r.error.value for _, r in rows]),
             "part1_error_stderr": np.array([r.error.stderr for _, r in rows])}
@@ -174,7 +172,7 @@ def error_arrays(ctx: RunContext, sims) -> dict[str, np.ndarray]:
 @LADDER.figure
 def error_vs_M(ctx: RunContext, sims, folder: Path) -> Path:
     plt = pyplot()
-    rows = _gaussian_rows(ctx, sims)
+    rows = _gaussian_rows(sims)
     Ms = np.array([M for M, _ in rows], dtype=float)
     grid = np.unique(np.round(np.geomspace(Ms.min(), Ms.max(), 200)))
     err, se = np.array([r.error.value for _, r in rows]), np.array([r.error.stderr for _, r in rows])
@@ -193,8 +191,9 @@ def error_vs_M(ctx: RunContext, sims, folder: Path) -> Path:
 def conditional_error_figure(ctx: RunContext, sims, folder: Path) -> Path:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.2))
-    for (input, M), label, color in zip(BINNED, ("Gaussian, M=32", "exponential (s=2), M=128"), ("C0", "C3")):
-        r, fam = _sim(ctx, sims, input, M), INPUT_FAMILIES[input]
+    for stream, label, color in zip(BINNED, ("Gaussian", "exponential (s=2)"), ("C0", "C3")):
+        (input, M), r = (stream.input, stream.M), sims[stream]
+        fam, label = INPUT_FAMILIES[input], f"{label}, M={M}"
         edges = np.array(r.bin_edges)
         ok = np.isfinite([e.stderr for e in r.conditional])
         mids = ((edges[:-1] + edges[1:]) / 2)[ok]

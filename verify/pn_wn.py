@@ -27,18 +27,14 @@ def _scale(expr: sp.Expr) -> float:
     return float(expr.subs({GAMMA: GAMMA_VALUE, A_VAR: A}))
 
 
-def _request() -> PNWNRequest:
-    return PNWNRequest(A, GAMMA_VALUE, BETA_VALUE, (_scale(pn_as_wn()["v"]), _scale(PRINTED_V)))
-
-
 @LADDER.requests
-def _requests(ctx: RunContext) -> list:
-    return [_request()]
+def _requests(ctx: RunContext) -> dict[str, PNWNRequest]:
+    return {"fit": PNWNRequest(A, GAMMA_VALUE, BETA_VALUE, (_scale(pn_as_wn()["v"]), _scale(PRINTED_V)))}
 
 
 @LADDER.claim
 def pn_wn(ctx: RunContext, sims) -> Claim:
-    sol, fit = pn_as_wn(), sims[_request()]
+    sol, fit = pn_as_wn(), sims["fit"]
     rule = AllOf((Equality(PRINTED_V, sol["v"]), Equality(PRINTED_B, sol["b"])),
                  "exact symbolic comparison of the printed v and b with the derived ones")
     return Claim(

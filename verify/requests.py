@@ -8,9 +8,10 @@ except the run's settings
 (:class:`verify.context.RunContext`: backend, dtype, root seed).  Ladders declare what they need;
 :func:`run_requests` merges requests for the same Monte-Carlo stream (the union of their GLM
 heads), runs every distinct single-task request and every sweep's tasks on the executor as one
-queue (each sweep with its own resumable store), and hands every ladder its results keyed by the
-very requests it made.  Nothing depends on the executor or on the order tasks finish in: each
-simulation draws from the stream its request names.
+queue (each sweep with its own resumable store), and returns every request's result (the runner
+hands each ladder its own by the handles of its plan, :func:`verify._ladder.collect`).  Nothing
+depends on the executor or on the order tasks finish in: each simulation draws from the stream its
+request names.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeGuard
 
 from sim import (
     GLM,
@@ -124,7 +125,21 @@ class SweepRequest:
             directory=self.directory(ctx), parallel=parallel, progress=None, predict=self.predict)
 
 
-Request = BatchNoiseRequest | PNWNRequest | SweepRequest
+class StudyRequest(Protocol):
+    """A study with its own plan of work (``on_executor = True``, e.g. :class:`verify.cnn.CNNStudyRequest`):
+    ``run(ctx, executor)`` sends its tasks to the executor."""
+
+    on_executor: bool
+
+    def run(self, ctx: RunContext, executor: Executor) -> Any: ...
+
+
+Request = BatchNoiseRequest | PNWNRequest | SweepRequest | StudyRequest
+
+
+def _is_study(request: Request) -> TypeGuard[StudyRequest]:
+    """Whether ``request`` is a study (it says so with ``on_executor = True``)."""
+    return bool(getattr(request, "on_executor", False))
 
 
 def _glm_rank(name: str) -> tuple[int, str]:
@@ -157,8 +172,8 @@ def run_requests(requests: Iterable[Request], ctx: RunContext, executor: Executo
     own plan of work (the CNN) runs after them."""
     requests = list(dict.fromkeys(requests))
     sweeps = [r for r in requests if isinstance(r, SweepRequest)]
-    studies = [r for r in requests if getattr(r, "on_executor", False)]
-    single = [r for r in requests if r not in sweeps and r not in studies]
+    studies = [r for r in requests if _is_study(r)]
+    single = [r for r in requests if isinstance(r, (BatchNoiseRequest, PNWNRequest))]  # neither sweep nor study
     serving = _merge(single)
     parallel = executor.name != "serial"
     plans = [r.plan(ctx, parallel) for r in sweeps]

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from sim import samples_for
+from sim import mean_se, samples_for
 from theory import teacher_student as ts
 from theory.notation import text
 
 from ._ladder import Ladder
-from ._replicas import mean_se, replica_mean_se, units
+from ._replicas import replica_mean_se, units
 from .check import Check, student_k
 from .claim import Claim, Derived, Equality, Number
 from .context import RunContext
@@ -81,8 +81,8 @@ def gd_request(ctx: RunContext) -> SweepRequest:
 
 
 @LADDER.requests
-def _requests(ctx: RunContext) -> list:
-    return [linear_request(ctx), gd_request(ctx)]
+def _requests(ctx: RunContext) -> dict[str, SweepRequest]:
+    return {"linear": linear_request(ctx), "gd": gd_request(ctx)}
 
 
 def _solver_checks(N: int, alpha: float, point: dict[str, np.ndarray], families: tuple[str, ...]) -> list[Check]:
@@ -137,9 +137,9 @@ def _ridge_checks(N: int, alpha: float, point: dict[str, np.ndarray]) -> list[Ch
 @LADDER.checks
 def linear_checks(ctx: RunContext, sims) -> list[Check]:
     N, out = ctx.pick(SIZES).N, []
-    for a, point in by_alpha(sims[linear_request(ctx)]).items():
+    for a, point in by_alpha(sims["linear"]).items():
         out += _solver_checks(N, a, point, ("ls",)) + _ridge_checks(N, a, point)
-    for a, point in by_alpha(sims[gd_request(ctx)]).items():
+    for a, point in by_alpha(sims["gd"]).items():
         out += _solver_checks(N, a, point, ("gd", "wn0"))
     return out
 
@@ -157,7 +157,7 @@ def _num(expr: sp.Expr, alpha: float, zeta: float = 0.0) -> float:
 
 
 def _ends(ctx: RunContext, sims) -> tuple[int, dict[float, dict]]:
-    return ctx.pick(SIZES).N, by_alpha(sims[linear_request(ctx)])
+    return ctx.pick(SIZES).N, by_alpha(sims["linear"])
 
 
 @LADDER.claim

@@ -41,6 +41,7 @@ from theory import (
     zeta,
     zeta_corrections,
 )
+from theory.errors import batch_size
 from theory.symbols import N_BAR, X
 
 from .check import Check
@@ -145,7 +146,7 @@ class ActivationCheck:
 
 
 def _simulate(result: ZetaResult, samples: int, seed, backend: str) -> tuple[Estimate, int]:
-    M = int(result.M) if float(result.M).is_integer() else result.M
+    M = batch_size(result.M, name="M (batch size)")  # the simulation needs a whole batch
     glm = GLM(simulated_curvature(result.activation, result.gamma))
     with np.errstate(all="ignore"):  # Piecewise branches are evaluated everywhere, used only on their piece
         sim = simulate_batch_noise(M, input=result.input, glms={"g": glm}, gamma=result.gamma, beta=result.beta,
