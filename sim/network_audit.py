@@ -15,7 +15,7 @@ Needs the ``cnn`` extra (PyTorch); the core of :mod:`sim` never imports this mod
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -282,13 +282,11 @@ def audit_network(model: nn.Module, inputs: object, targets: object, loss: LossF
     audit = _audit_at(net, switches, x, y, loss, pn_losses, units, M, batches, main_seq)
     settings = {"batches": batches, "scaling_batches": scaling_batches, "device": device, "activation": activation,
                 "dtype": "float64"}
-    if not scaling_batches:
-        return NetworkAudit(audit.layers, audit.network_gap, audit.network_minus_layers, M, batches, x.shape[0],
-                            settings)
-    quarter = _audit_at(net, switches, x, y, loss, pn_losses, units, M // 4, scaling_batches, quarter_seq)
-    layers = [LayerAudit(**{**layer.__dict__, "remainder_quarter": q.remainder})
-              for layer, q in zip(audit.layers, quarter.layers)]
-    return NetworkAudit(layers, audit.network_gap, audit.network_minus_layers, M, batches, x.shape[0], settings)
+    layers = audit.layers
+    if scaling_batches:
+        quarter = _audit_at(net, switches, x, y, loss, pn_losses, units, M // 4, scaling_batches, quarter_seq)
+        layers = [replace(layer, remainder_quarter=q.remainder) for layer, q in zip(layers, quarter.layers)]
+    return replace(audit, layers=layers, settings=settings)
 
 
 def layer_hessian(model: nn.Module, inputs: object, targets: object, loss: LossFn, layer: int, *,
