@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from theory import network_regularizer as nr
-from theory.errors import BadInput
+from theory.errors import BadInput, batch_size
 
 from ._audit_batches import BatchEstimates, LayerPopulation, run_batches
 from ._audit_population import (
@@ -267,7 +267,7 @@ def audit_network(model: nn.Module, inputs: object, targets: object, loss: LossF
         A model without BN layers, a BN layer with ``affine=False`` or used twice in one pass, a loss
         that is not per row, mismatched inputs, a bad ``M``/``batches``/``device``.
     """
-    M, batches, chunk = _count("M", M, 2), _count("batches", batches, 2), _count("chunk", chunk, 1)
+    M, batches, chunk = batch_size(M), _count("batches", batches, 2), _count("chunk", chunk, 1)
     scaling_batches = _count("scaling_batches", scaling_batches, 0)
     if scaling_batches == 1:
         raise BadInput("scaling_batches must be 0 (no scaling run) or >= 2")

@@ -30,7 +30,7 @@ import sympy as sp
 
 from . import notation
 from ._formula import Formula
-from .errors import BadInput
+from .errors import BadInput, real_batch_size
 from .gamma_decay import CROSS, F_GAMMA, MU_D2A, zeta_formula
 from .symbols import (
     A_STD,
@@ -278,13 +278,8 @@ def _check_layer(gamma: np.ndarray, cov: np.ndarray, M: float) -> tuple[np.ndarr
                        f"{cov.shape}")
     if not np.allclose(cov, cov.T, rtol=1e-10, atol=0.0):
         raise BadInput("the covariance of (u, v) over units must be symmetric")
-    _check_batch(M)
+    real_batch_size(M)
     return gamma, cov, channels
-
-
-def _check_batch(M: float) -> None:
-    if not (np.isfinite(M) and M >= 2):
-        raise BadInput(f"M must be a finite batch size >= 2, got {M!r}")
 
 
 def shift_covariance(gamma: np.ndarray, unit_cov: np.ndarray, M: float) -> np.ndarray:
@@ -404,7 +399,7 @@ def effective_batch_size(variance: np.ndarray, cov_uu: np.ndarray, M: float) -> 
         raise BadInput(f"variance and cov_uu must be vectors of one length, got {variance.shape} and {cov_uu.shape}")
     if np.any(variance < 0) or np.any(cov_uu < 0):
         raise BadInput("variance and cov_uu must be non-negative")
-    _check_batch(M)
+    real_batch_size(M)
     with np.errstate(divide="ignore"):
         return _numeric()["m_eff"](variance, M, cov_uu)
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.cnn import DEVICES, CNNRun, check_device, load_images, train_cnn_model
 from theory.cli import Parser, atomic_write, int_in, run_main, save_npz
-from theory.errors import BadInput
+from theory.errors import BadInput, batch_size
 
 from ._cnn_plan import SIZES
 from ._ladder import Ladder
@@ -74,7 +74,7 @@ class NetworkSettings:
     def __post_init__(self) -> None:
         if self.mode not in ROWS:
             raise BadInput(f"mode must be one of {', '.join(ROWS)}, got {self.mode!r}")
-        if self.M // 4 < 2:
+        if batch_size(self.M) < 8:
             raise BadInput(f"M must be at least 8 (the remainder bound runs at M // 4), got {self.M}")
 
     @property
