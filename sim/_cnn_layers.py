@@ -78,6 +78,31 @@ class PopulationNorm(_Affine):
         return torch.sum(self.zeta * self.weight**2)
 
 
+class DerivedPopulationNorm(PopulationNorm):
+    r"""PN with the derived penalty of :mod:`theory.network_regularizer`: the matrix gamma decay
+    :math:`\gamma^{\top}Z\gamma` plus the first-order term :math:`\tau^{\top}\gamma`
+    (``gamma_decay`` = :math:`Z`, ``tau`` = :math:`T_{1,c}/\gamma_c`, both set by
+    :mod:`sim._cnn_derived` and held fixed between refreshes; ``zeta`` is still set, for comparison).
+
+    Parameters
+    ----------
+    channels : int
+        Channels :math:`C` of the layer.
+    """
+
+    gamma_decay: torch.Tensor  # buffers (registered in __init__)
+    tau: torch.Tensor
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(channels)
+        self.register_buffer("gamma_decay", torch.zeros(channels, channels))
+        self.register_buffer("tau", torch.zeros(channels))
+
+    def penalty(self) -> torch.Tensor:
+        r""":math:`\gamma^{\top}Z\gamma+\tau^{\top}\gamma` with :math:`Z,\tau` held fixed."""
+        return self.weight @ (self.gamma_decay @ self.weight) + torch.dot(self.tau, self.weight)
+
+
 class _PartialBatchNorm(_Affine):
     """Shared by mean-only and variance-only BN: batch statistics in training (moving averages
     updated), the moving averages at test; variance-only BN carries the scale (WN's g would

@@ -17,6 +17,7 @@ from theory.errors import BadInput
 
 from ._cnn_layers import (
     HE_GAIN,
+    DerivedPopulationNorm,
     MeanOnlyBatchNorm,
     PopulationNorm,
     SeededDropout,
@@ -26,7 +27,7 @@ from ._cnn_layers import (
 
 CONV_WIDTHS = (32, 32, 64, 64)
 HIDDEN = 512
-NORMS: tuple[str, ...] = ("none", "bn", "pn", "wn", "wn_mean", "wn_var")
+NORMS: tuple[str, ...] = ("none", "bn", "pn", "pn_derived", "wn", "wn_mean", "wn_var")
 _BIASED = {"none", "wn"}  # the others carry the shift beta in the normalization
 _WN_GAIN = {"wn": HE_GAIN, "wn_mean": HE_GAIN, "wn_var": None}  # wn_var: the scale gamma follows 1/sigma_B
 
@@ -36,6 +37,8 @@ def _norm(kind: str, channels: int, conv: bool) -> nn.Module:
         return nn.BatchNorm2d(channels) if conv else nn.BatchNorm1d(channels)
     if kind == "pn":
         return PopulationNorm(channels)
+    if kind == "pn_derived":
+        return DerivedPopulationNorm(channels)
     if kind == "wn_mean":
         return MeanOnlyBatchNorm(channels)
     if kind == "wn_var":
@@ -80,6 +83,7 @@ class SeedCNN(nn.Module):
         super().__init__()
         if len(norms) != len(CONV_WIDTHS) + 1:
             raise BadInput(f"norms must name {len(CONV_WIDTHS) + 1} layers, got {len(norms)}")
+        self.input_shape: tuple[int, int, int] = (int(shape[0]), int(shape[1]), int(shape[2]))
         channels, height, width = shape
         if min(height, width) < 2 * len(CONV_WIDTHS) + 2:
             raise BadInput(f"images of {height}x{width} are too small for four 3x3 convolutions and a 2x2 pool")
@@ -130,6 +134,9 @@ class SeedCNN(nn.Module):
 
     def population_norms(self) -> list[tuple[int, PopulationNorm]]:
         return [(i, b.norm) for i, b in enumerate(self.blocks) if isinstance(b.norm, PopulationNorm)]
+
+    def derived_norms(self) -> list[tuple[int, DerivedPopulationNorm]]:
+        return [(i, n) for i, n in self.population_norms() if isinstance(n, DerivedPopulationNorm)]
 
     def penalty(self) -> torch.Tensor:
         r"""The gamma-decay penalty :math:`\sum_{\text{PN layers}}\sum_c\zeta_c\gamma_c^2` (0 without PN)."""

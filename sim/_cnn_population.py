@@ -104,8 +104,18 @@ def _set_zeta(norm: PopulationNorm, means: torch.Tensor, M: float) -> dict[str, 
     return record
 
 
+def unit_moments(norm: PopulationNorm, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Per unit (an image; a sample of the fc layer) and channel, :math:`u,v`: the means over positions
+    of :math:`n,n^2`, :math:`n=(h-\mu_P)/\sqrt{\sigma_P^2+\epsilon}` with the module's ``eps``
+    (:mod:`theory.network_regularizer`'s convention), float64, shape (units, C) each."""
+    n = norm.standardize(h.double())
+    dims = tuple(range(2, n.dim()))
+    return (n.mean(dim=dims), (n * n).mean(dim=dims)) if dims else (n, n * n)
+
+
 @torch.no_grad()
-def refresh_population(model, images: torch.Tensor, M: float, chunk: int = 500) -> dict[int, dict[str, np.ndarray]]:
+def refresh_population(model, images: torch.Tensor, M: float, chunk: int = 500,
+                       units: bool = False) -> dict[int, dict[str, np.ndarray]]:
     """Set every PN layer's :math:`\\mu_P,\\sigma_P^2` and :math:`\\zeta_c` at batch size ``M`` from
     ``images`` (a fixed training sample on the model's device); returns each PN layer's moments,
     ``zeta`` and population statistics by block index.
@@ -113,7 +123,8 @@ def refresh_population(model, images: torch.Tensor, M: float, chunk: int = 500) 
     The sample goes through the network layer by layer (one forward pass in all, computed in
     chunks of ``chunk`` images): a PN layer's statistics are set from its pre-activations before
     its output is computed, so each layer sees the final statistics of the layers below it.
-    Memory: two of the sample's activation maps at a time."""
+    Memory: two of the sample's activation maps at a time.  With ``units``, each record also holds
+    ``"u"``, ``"v"`` (:func:`unit_moments`, arrays of shape (images, C))."""
     was_training = model.training
     model.eval()
     out: dict[int, dict[str, np.ndarray]] = {}
@@ -124,6 +135,9 @@ def refresh_population(model, images: torch.Tensor, M: float, chunk: int = 500) 
             _set_population(block.norm, x, chunk)
             moments = _channel_sums(lambda part: _channel_moments(block.norm, part), x, chunk)
             out[index] = _set_zeta(block.norm, moments, M)
+            if units:
+                pairs = [unit_moments(block.norm, part) for part in _chunks(x, chunk)]
+                out[index]["u"], out[index]["v"] = (torch.cat([p[i] for p in pairs]).cpu().numpy() for i in (0, 1))
         x = torch.cat([block.post(part) for part in _chunks(x, chunk)])
     model.train(was_training)
     return out

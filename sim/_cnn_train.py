@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from ._cnn_data import ImageData
+from ._cnn_derived import derived_audit, refresh_derived
 from ._cnn_models import SeedCNN
 from ._cnn_population import refresh_population
 from .cnn import MOMENTUM, CNNRun, variant
@@ -29,6 +30,7 @@ THREADS = 1  #: intra-op threads per run (parallelism comes from running several
 EVAL_CHUNK = 1000
 AUDIT_IMAGES = 64  #: training images of the gamma-decay audit sample
 AUDIT_CHANNELS = 3  #: channels per PN layer whose pre-activations are kept for the audit
+AUDIT_STREAM = 3  #: spawn key of the derived-decay audit's stream (0-2: initialisation, order, dropout)
 
 
 def configure(device: str) -> torch.device:
@@ -94,6 +96,7 @@ class _Trainer:
         self.x_test = torch.from_numpy(data.x_test).to(self.device)
         self.y_test = torch.from_numpy(data.y_test).to(self.device)
         self.population = self.x[: run.pn_sample]
+        self.population_y = self.y[: run.pn_sample]
         self.has_pn = bool(self.model.population_norms())
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=run.lr, momentum=MOMENTUM, weight_decay=0.0)
         self.steps_per_epoch = self.x.shape[0] // run.M
@@ -109,6 +112,10 @@ class _Trainer:
         if not self.has_pn:
             return {}
         self.since_refresh = 0
+        if self.model.derived_norms():
+            rows = slice(0, self.run.pn_hessian)
+            return refresh_derived(self.model, self.population, self.population[rows],
+                                   self.population_y[rows].cpu().numpy(), self.run.M)
         return refresh_population(self.model, self.population, self.run.M)
 
     def train_step(self, idx: np.ndarray) -> float:
@@ -172,7 +179,13 @@ def _pn_arrays(trainer: _Trainer) -> dict[str, np.ndarray]:
     zeta_mean = np.full(len(trainer.model.blocks), np.nan)
     for index, record in records.items():
         zeta_mean[index] = float(np.mean(record["zeta"]))
-    return {"zeta_mean": zeta_mean, "penalty": np.array(float(trainer.model.penalty().detach())), **_audit(trainer)}
+    out = {"zeta_mean": zeta_mean, "penalty": np.array(float(trainer.model.penalty().detach())), **_audit(trainer)}
+    if trainer.model.derived_norms():  # the audit of the PN + derived-decay network as its BN twin
+        run = trainer.run
+        seq = np.random.SeedSequence(run.root_seed, spawn_key=(run.seed, AUDIT_STREAM))
+        out.update(derived_audit(trainer.model, trainer.population, trainer.population_y, run.M,
+                                 run.derived_audit_batches, seq))
+    return out
 
 
 def trained_model(run: CNNRun, data: ImageData) -> SeedCNN:

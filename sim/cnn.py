@@ -9,7 +9,10 @@ Variants (normalization after each conv and the hidden fc layer):
 =================  ===============================================================
 ``plain``          none (the seed's "plain SGD")
 ``bn``             batch normalization
-``pn_gd``          population normalization + gamma decay :math:`\\sum_c\\zeta_c\\gamma_c^2`
+``pn_gd``          population normalization + gamma decay :math:`\\sum_c\\zeta_c\\gamma_c^2` (the seed's
+                   reading: the one-neuron :math:`\\zeta` per channel, M = images per batch)
+``pn_derived``     population normalization + the derived matrix gamma decay
+                   :math:`\\gamma^T Z\\gamma+\\tau^T\\gamma` per layer (:mod:`sim._cnn_derived`)
 ``wn``             weight normalization
 ``wn_mean_bn``     WN + mean-only BN (:math:`\\mathbf w^T\\mathbf x-\\mu_B`)
 ``wn_var_bn``      WN + variance-only BN (:math:`\\mathbf w^T\\mathbf x/\\sigma_B`)
@@ -38,6 +41,8 @@ from ._cnn_data import parse_mnist_csv as parse_mnist_csv
 
 LAYERS = 5  #: normalized layers: four convolutions and the hidden fc layer
 LR_REFERENCE_BATCH = 256  #: the learning rate is ``base_lr * M / LR_REFERENCE_BATCH`` (linear scaling)
+LR_FIXED_BATCH = 64  #: ``lr_protocol="fixed"``: every M trains at the linear rate of this batch size
+LR_PROTOCOLS: tuple[str, ...] = ("linear", "fixed")
 MOMENTUM = 0.9
 DEVICES: tuple[str, ...] = ("cpu", "cuda")
 
@@ -54,7 +59,8 @@ class Variant:
 _FIXED = {
     "plain": Variant(("none",) * LAYERS, 0.0, "plain SGD"),
     "bn": Variant(("bn",) * LAYERS, 0.0, "BN"),
-    "pn_gd": Variant(("pn",) * LAYERS, 0.0, "PN + gamma decay"),
+    "pn_gd": Variant(("pn",) * LAYERS, 0.0, "PN + gamma decay (seed's reading: one-neuron ζ, M = images)"),
+    "pn_derived": Variant(("pn_derived",) * LAYERS, 0.0, "PN + derived matrix gamma decay"),
     "wn": Variant(("wn",) * LAYERS, 0.0, "WN"),
     "wn_mean_bn": Variant(("wn_mean",) * LAYERS, 0.0, "WN + mean-only BN"),
     "wn_var_bn": Variant(("wn_var",) * LAYERS, 0.0, "WN + variance-only BN"),
@@ -104,6 +110,15 @@ class CNNRun:
         Steps between refreshes of the population statistics.
     eval_train : int, default 1000
         Training images of the per-epoch training loss.
+    pn_hessian : int, default 512
+        ``pn_derived``: images of the PN sample (its first ones) on which the PN loss's Hessian and
+        the per-unit gradients of the derived penalty are computed at each refresh.
+    derived_audit_batches : int, default 64
+        ``pn_derived``: batches of the network audit after training (at M and at M // 4).
+    lr_protocol : {"linear", "fixed"}, default "linear"
+        The peak learning rate: ``base_lr * M / 256`` (linear scaling), or that of M = 64 for every M
+        (fixed).  Both train the same number of epochs.  At M = 64 they coincide, and a fixed run is
+        stored as the linear one (``lr_protocol`` is set to "linear"), so the two share their runs there.
     device : str, default "cpu"
         The torch device.
     """
@@ -117,11 +132,14 @@ class CNNRun:
     pn_sample: int = 4000  #: training images behind the population statistics (PN + gamma decay)
     pn_refresh: int = 16  #: steps between refreshes of the population statistics and zeta
     eval_train: int = 1000  #: training images on which the per-epoch training loss is measured
+    pn_hessian: int = 512  #: pn_derived: images of the Hessian and gradients at a refresh
+    derived_audit_batches: int = 64  #: pn_derived: batches of the network audit after training
+    lr_protocol: str = "linear"  #: "linear" (lr proportional to M) or "fixed" (the rate of M = 64 for every M)
     device: str = "cpu"
 
     def __post_init__(self) -> None:
         variant(self.variant)
-        for name in ("M", "epochs", "pn_sample", "pn_refresh", "eval_train"):
+        for name in ("M", "epochs", "pn_sample", "pn_refresh", "eval_train", "pn_hessian", "derived_audit_batches"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < (2 if name == "M" else 1):
                 raise BadInput(f"{name} must be an integer >= {2 if name == 'M' else 1}, got {value!r}")
@@ -131,16 +149,20 @@ class CNNRun:
             raise BadInput(f"base_lr must be positive and finite, got {self.base_lr!r}")
         if self.device not in DEVICES:
             raise BadInput(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.lr_protocol not in LR_PROTOCOLS:
+            raise BadInput(f"lr_protocol must be one of {', '.join(LR_PROTOCOLS)}, got {self.lr_protocol!r}")
+        if self.lr_protocol == "fixed" and self.M == LR_FIXED_BATCH:  # the same run as the linear one
+            object.__setattr__(self, "lr_protocol", "linear")
 
     @property
     def lr(self) -> float:
-        """The peak learning rate, scaled linearly with M (seed §2.4)."""
-        return self.base_lr * self.M / LR_REFERENCE_BATCH
+        """The peak learning rate: scaled linearly with M (seed §2.4), or that of M = 64 (fixed)."""
+        return self.base_lr * (self.M if self.lr_protocol == "linear" else LR_FIXED_BATCH) / LR_REFERENCE_BATCH
 
     @property
     def key(self) -> str:
-        """The run's key, ``<variant>-M<M>-s<seed>``."""
-        return f"{self.variant}-M{self.M}-s{self.seed}"
+        """The run's key, :func:`run_key` of its variant, M, seed and learning-rate protocol."""
+        return run_key(self.variant, self.M, self.seed, self.lr_protocol)
 
     def to_dict(self) -> dict:
         """The run as a JSON-ready dict.
@@ -151,6 +173,29 @@ class CNNRun:
             The fields.
         """
         return asdict(self)
+
+
+def run_key(variant: str, M: int, seed: int, lr_protocol: str = "linear") -> str:
+    """``<variant>-M<M>-s<seed>`` (linear learning rate, and any run at M = 64), or
+    ``<variant>-M<M>-fixed-s<seed>`` (fixed learning rate at another M).
+
+    Parameters
+    ----------
+    variant : str
+        The variant's name.
+    M : int
+        Batch size.
+    seed : int
+        Seed index.
+    lr_protocol : {"linear", "fixed"}
+        The learning-rate protocol.
+
+    Returns
+    -------
+    str
+    """
+    tag = "" if lr_protocol == "linear" or M == LR_FIXED_BATCH else f"-{lr_protocol}"
+    return f"{variant}-M{M}{tag}-s{seed}"
 
 
 def torch_status() -> tuple[bool, str]:

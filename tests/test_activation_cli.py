@@ -55,6 +55,8 @@ BAD_INPUT = {
     "deep signs": (("--", "-" * 100000 + "x"), "formula is too long"),
     "nested signs": (("--", "-" * 1000 + "x"), "formula nested more than 50 deep"),
     "long": (("x+" * 1500 + "x",), "formula is too long"),
+    "html not .html": (("identity", "--html", "page.txt"), "--html must end in .html"),
+    "html folder missing": (("identity", "--html", "no/such/folder/page.html"), "does not exist"),
 }
 AS_A_PROCESS = ("no EXPR", "M too small", "gamma nan", "formula starting with -", "syntax", "huge exponent",
                 "deep brackets", "deep signs")

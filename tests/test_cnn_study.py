@@ -60,10 +60,12 @@ def test_torch_is_not_imported_by_the_core():
 
 def test_plan_shares_configurations_between_sections():
     configs = configurations()
-    assert len(configs) == len(set(configs)) == 32
+    assert len(configs) == len(set(configs)) == 33 + 19  # 19 fixed-rate configurations at M != 64
     assert ("bn", 64) in SECTIONS["2.4.1"] and ("bn", 64) in SECTIONS["2.4.2"] and ("bn", 64) in SECTIONS["2.4.4"]
+    assert ("pn_derived", 64) in SECTIONS["2.4.1"] and ("pn_gd", 64) in SECTIONS["2.4.1"]
+    assert not [c for c in configs if c[2] == "fixed" and c[1] == 64]  # shared with the linear protocol
     plan = runs(Size(train=10, test=10, epochs=1, seeds=3), 1, "cpu")
-    assert len(plan) == 96 and len({r.key for r in plan}) == 96
+    assert len(plan) == 156 and len({r.key for r in plan}) == 156
 
 
 def test_k_is_the_student_t_quantile_and_direction_verdicts():
@@ -84,7 +86,8 @@ def _synthetic():
     return synthetic_images(256, 64, 10)
 
 
-TINY = Size(train=256, test=64, epochs=1, seeds=3, pn_sample=256, pn_refresh=4, eval_train=64)
+TINY = Size(train=256, test=64, epochs=1, seeds=3, pn_sample=256, pn_refresh=4, eval_train=64, pn_hessian=128,
+            derived_audit_batches=16)
 
 
 def test_tiny_study_runs_resumes_and_judges_every_claim(tmp_path, monkeypatch):
@@ -108,13 +111,18 @@ def test_tiny_study_runs_resumes_and_judges_every_claim(tmp_path, monkeypatch):
     interrupt = False
     calls.clear()
     assert study.main(argv) == 0
-    assert len(calls) == 96 - 9  # the 9 finished runs were not trained again
+    assert len(calls) == 156 - 9  # the 9 finished runs were not trained again
     folder = next(tmp_path.iterdir())
     report = json.loads((folder / "report.json").read_text())
     claims = {c["id"]: c for c in report["claims"]}
-    assert len(claims) == 9 and {c["section"] for c in claims.values()} == {"2.4.1", "2.4.2", "2.4.3", "2.4.4"}
+    assert len(claims) == 10 + 6 and {c["section"] for c in claims.values()} == {"2.4.1", "2.4.2", "2.4.3", "2.4.4"}
     assert all(c["verdict"] in VERDICTS and "3 seeds" in c["scale"] for c in claims.values())
-    assert len(report["checks"]) == 5 and all(c["holds"] for c in report["checks"])
+    fixed = [c for c in claims if c.endswith(".fixed_lr")]
+    assert len(fixed) == 6 and all("learning rate fixed" in claims[c]["scale"] for c in fixed)
+    assert all("learning-rate protocols" in claims[c]["notes"][-1] for c in fixed)
+    assert "seed.2.4.1.pn_derived_decay" in claims
+    assert "seed's reading" in claims["seed.2.4.1.pn_gamma_decay"]["notes"][0]
+    assert len(report["checks"]) == 5 + 6 and all(c["holds"] for c in report["checks"]), report["checks"]
     for name in ("cnn_2_4_1.png", "cnn_2_4_2.png", "cnn_2_4_3.png", "cnn_2_4_4.png"):
         assert (folder / "figures" / name).stat().st_size > 10_000
     # a saved run is what a fresh run of the same key gives (deterministic, stored without loss)
@@ -161,5 +169,5 @@ def test_the_study_is_an_opt_in_ladder_of_verify_all(tmp_path, monkeypatch):
     ctx = RunContext(mode="quick", results_dir=str(tmp_path / "runs"))
     with make_executor("serial") as ex:
         result = run(ctx, ("cnn",), executor=ex, figures=tmp_path / "figures")
-    assert len(result.claims) == 9 and len(result.checks) == 5
+    assert len(result.claims) == 16 and len(result.checks) == 11
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [f"cnn_2_4_{k}.png" for k in range(1, 5)]

@@ -9,7 +9,8 @@ import pytest
 @pytest.mark.parametrize("args", [
     ["--seed", "-1"], ["--seed", "abc"], ["--backend", "tpu"], ["--parts", "verify.nope"],
     ["--report", "out.txt"], ["--quick", "--full"], ["--backend", "cupy"], ["--workers", "0"],
-    ["--executor", "threads"], ["--scheduler", "tcp://127.0.0.1:1"],
+    ["--executor", "threads"], ["--scheduler", "tcp://127.0.0.1:1"], ["--html", "page.txt"],
+    ["--html", "no/such/folder/page.html"], ["--html", "page.html", "--no-html"],
 ])
 def test_bad_input(args, tmp_path):
     from sim import cuda_status

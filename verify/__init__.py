@@ -3,7 +3,7 @@
 ``python -m verify.all`` runs every ladder (``verify/<result>.py``: batch_statistics,
 normalization_error, gamma_decay, pn_wn, teacher_student, bn_student); ``python -m
 verify.activation`` checks a user's activation; ``python -m verify.markdown`` renders README's
-tables from a report.
+tables from a report, and ``python -m verify.report`` the same report as one self-contained web page.
 """
 
 from .check import K_DEFAULT as K_DEFAULT

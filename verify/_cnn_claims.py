@@ -16,19 +16,26 @@ validation loss - training loss ("gap"); "generalizes better/worse" (§2.4.1, �
 needs both a smaller gap and a smaller test error (a network that underfits has a small gap);
 "test error" and "accuracy" are judged by the test error rate.  Losses and errors are those of the trained
 network in test mode on the whole training and test sets.
+
+Learning-rate protocols: every claim is judged with the learning rate linear in M (the study's default);
+each claim that compares batch sizes (§2.4.1's BN at 64 vs 256, §2.4.3, §2.4.4) is judged again with
+the rate of M = 64 at every M (id suffix ``.fixed_lr``), both with equal epochs, and both claims note
+whether their verdicts differ.  §2.4.1's "PN + gamma decay" is judged twice: the seed's reading
+(``pn_gd``) and the derived matrix gamma decay (``pn_derived``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from sim import mean_se
-from sim.cnn import LAYERS
+from sim.cnn import LAYERS, LR_PROTOCOLS, run_key
 
-from ._cnn_plan import BATCHES_243, LARGE, SMALL
+from ._cnn_plan import BATCHES_243, LARGE, SMALL, protocol_text
 from .check import student_k, z_score
 from .claim import AllOf, Claim, Direction, Number, Rule
 
@@ -36,13 +43,13 @@ LEVEL = 0.975  #: one-sided confidence level of a verdict (see the module docstr
 Results = dict[str, dict[str, np.ndarray]]
 
 
-def key(variant: str, M: int, seed: int) -> str:
-    return f"{variant}-M{M}-s{seed}"
+def key(variant: str, M: int, seed: int, protocol: str = "linear") -> str:
+    return run_key(variant, M, seed, protocol)
 
 
-def per_seed(results: Results, variant: str, M: int, metric: str, seeds: int) -> np.ndarray:
+def per_seed(results: Results, variant: str, M: int, metric: str, seeds: int, protocol: str = "linear") -> np.ndarray:
     """``metric`` of (variant, M) at each seed (NaN where it does not exist, e.g. a diverged run)."""
-    return np.array([float(results[key(variant, M, s)][metric]) for s in range(seeds)])
+    return np.array([float(results[key(variant, M, s, protocol)][metric]) for s in range(seeds)])
 
 
 def slope(values: Sequence[float] | np.ndarray, Ms: Sequence[int]) -> float:
@@ -51,14 +58,17 @@ def slope(values: Sequence[float] | np.ndarray, Ms: Sequence[int]) -> float:
 
 
 class Judge:
-    """Builds the paired comparisons of one study: ``results`` by run key, ``seeds`` per configuration."""
+    """Builds the paired comparisons of one study: ``results`` by run key, ``seeds`` per configuration,
+    the runs of learning-rate protocol ``protocol`` (``base_lr`` only names it in the scale)."""
 
-    def __init__(self, results: Results, seeds: int, scale: str) -> None:
-        self.results, self.seeds, self.scale = results, seeds, scale
+    def __init__(self, results: Results, seeds: int, scale: str, protocol: str = "linear",
+                 base_lr: float = 0.1) -> None:
+        self.results, self.seeds, self.protocol = results, seeds, protocol
+        self.scale = f"{scale}; {protocol_text(protocol, base_lr)}"
         self.k = student_k(seeds, level=LEVEL)
 
     def values(self, variant: str, M: int, metric: str) -> np.ndarray:
-        return per_seed(self.results, variant, M, metric, self.seeds)
+        return per_seed(self.results, variant, M, metric, self.seeds, self.protocol)
 
     def number(self, label: str, values: np.ndarray) -> Number:
         mean, se = mean_se(values)
@@ -79,6 +89,7 @@ class Judge:
         return np.array([slope(table[:, s], BATCHES_243) for s in range(self.seeds)])
 
     def claim(self, id_: str, section: str, printed: str, rule, evidence: Sequence[Number], notes: Sequence[str] = ()):
+        id_ = id_ if self.protocol == LR_PROTOCOLS[0] else f"{id_}.{self.protocol}_lr"
         return Claim(id_, section, printed, rule, evidence=tuple(evidence), correction=correction(rule),
                      scale=self.scale, notes=tuple(notes))
 
@@ -111,6 +122,28 @@ def _generalization(j: Judge, worse: tuple[str, int], better: tuple[str, int]) -
                  f"than {worse[0]} at M = {worse[1]} (paired by seed)")
 
 
+def _derived_evidence(j: Judge) -> list[Number]:
+    """PN + derived decay at M = 64: its test error against BN's (paired), its penalty against its own BN
+    gap, and per layer the audit's measured quadratic term over the autograd one (the kinks' share)."""
+    pn = ("pn_derived", SMALL)
+    out = [j.number(f"pn_derived M={SMALL} {m}", j.values(*pn, m)) for m in ("gap", "test_error")]
+    out.append(j.number(f"pn_derived - bn at M={SMALL}: test error (paired)",
+                        j.values(*pn, "test_error") - j.values("bn", SMALL, "test_error")))
+    runs = [j.results[key(*pn, s)] for s in range(j.seeds)]
+    if not all("derived_gap" in r for r in runs):
+        return out
+    penalty = np.array([np.sum(r["derived_quadratic_network"]) + np.sum(r["derived_first_order_network"])
+                        for r in runs])
+    out.append(j.number("pn_derived: training penalty sum_l gamma^T Z gamma + tau^T gamma", penalty))
+    out.append(j.number("pn_derived: its own BN gap L_BN - L_PN (network audit)",
+                        np.array([float(r["derived_network_gap"]) for r in runs])))
+    for layer in range(LAYERS):
+        out.append(j.number(f"pn_derived layer {layer + 1}: measured 1/2 tr(H Sigma) / autograd gamma^T Z gamma",
+                            np.array([r["derived_quadratic_measured"][layer] / r["derived_quadratic_autograd"][layer]
+                                      for r in runs])))
+    return out
+
+
 def claims_241(j: Judge) -> list[Claim]:
     bn_small, bn_large, pn = ("bn", SMALL), ("bn", LARGE), ("pn_gd", SMALL)
     evidence = [j.number(f"{v} M={M} {m}", j.values(v, M, m)) for v, M in (bn_small, bn_large, pn)
@@ -124,8 +157,16 @@ def claims_241(j: Judge) -> list[Claim]:
         j.claim("seed.2.4.1.pn_gamma_decay", "2.4.1",
                 "The figure below shows that PN with gamma decay obtains better generalization than BN.",
                 _generalization(j, bn_small, pn), evidence,
-                notes=("PN + gamma decay at M = 64: population statistics of a fixed training sample, zeta from "
-                       "bnreg's theory per channel (A'' = Heaviside: the seed's ReLU reading), M = images per batch",)),
+                notes=("the seed's reading: PN + gamma decay at M = 64, population statistics of a fixed training "
+                       "sample, zeta from bnreg's theory per channel (A'' = Heaviside: the seed's ReLU reading), "
+                       "M = images per batch",)),
+        j.claim("seed.2.4.1.pn_derived_decay", "2.4.1",
+                "The figure below shows that PN with gamma decay obtains better generalization than BN.",
+                _generalization(j, bn_small, ("pn_derived", SMALL)), _derived_evidence(j),
+                notes=("the derived reading: PN + the matrix gamma decay gamma^T Z gamma + tau^T gamma per layer "
+                       "(theory.network_regularizer: Z from the PN loss's autograd Hessian over the layer's (beta, "
+                       "gamma) and the covariance of its batch statistics over images, tau = T1/gamma the "
+                       "first-order term), refreshed with PN's statistics, M = 64 images per batch",)),
     ]
 
 
@@ -203,7 +244,33 @@ def claims_244(j: Judge) -> list[Claim]:
     ]
 
 
-def all_claims(results: Results, seeds: int, scale: str) -> list[Claim]:
-    """The claims of §2.4.1-2.4.4 judged from ``results`` (run key -> arrays)."""
-    judge = Judge(results, seeds, scale)
-    return claims_241(judge) + claims_242(judge) + claims_243(judge) + claims_244(judge)
+def _protocol_claims(j: Judge) -> list[Claim]:
+    """The claims that compare batch sizes (§2.4.1's BN at 64 vs 256, §2.4.3, §2.4.4)."""
+    return [c for c in claims_241(j) if c.id.startswith("seed.2.4.1.bn_batch_size")] + claims_243(j) + claims_244(j)
+
+
+def _paired(linear: list[Claim], fixed: list[Claim]) -> list[Claim]:
+    """Each fixed-rate claim after its linear-rate one, both noting the two verdicts and whether they differ."""
+    by_id = {c.id.rsplit(".", 1)[0]: c for c in fixed}
+    out = []
+    for claim in linear:
+        other = by_id.get(claim.id)
+        if other is None:
+            out.append(claim)
+            continue
+        differ = claim.verdict != other.verdict
+        note = (f"learning-rate protocols (equal epochs): linear in M -> {claim.verdict}, fixed -> {other.verdict}"
+                + (": THE VERDICTS DIFFER" if differ else " (the same verdict)"))
+        out += [dataclasses.replace(c, notes=(*c.notes, note)) for c in (claim, other)]
+    return out
+
+
+def all_claims(results: Results, seeds: int, scale: str, base_lr: float = 0.1) -> list[Claim]:
+    """The claims of §2.4.1-2.4.4 judged from ``results`` (run key -> arrays): every claim with the linear
+    learning rate and, where the fixed-rate runs are there, each claim that compares batch sizes again with
+    the fixed rate (id suffix ``.fixed_lr``), the two noting whether their verdicts differ."""
+    judge = Judge(results, seeds, scale, LR_PROTOCOLS[0], base_lr)
+    claims = claims_241(judge) + claims_242(judge) + claims_243(judge) + claims_244(judge)
+    if key("bn", LARGE, 0, LR_PROTOCOLS[1]) not in results:
+        return claims
+    return _paired(claims, _protocol_claims(Judge(results, seeds, scale, LR_PROTOCOLS[1], base_lr)))

@@ -5,6 +5,7 @@ test error against M with and without dropout.  Also the arrays behind them."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from sim import mean_se
 from sim.cnn import LAYERS, variant
 from theory.cli import atomic_write
 
-from ._cnn_claims import VARIANTS_242, Results, per_seed
+from ._cnn_claims import VARIANTS_242, Results, key, per_seed
 from ._cnn_plan import BATCHES_243, LARGE, SMALL
 
 
@@ -26,7 +27,7 @@ def _mean_se(table: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def _curves(results: Results, v: str, M: int, metric: str, seeds: int) -> np.ndarray:
     """Per-epoch ``metric`` (seeds x epochs; a diverged run's missing epochs are NaN)."""
-    rows = [np.asarray(results[f"{v}-M{M}-s{s}"][f"epoch_{metric}"], dtype=float) for s in range(seeds)]
+    rows = [np.asarray(results[key(v, M, s)][f"epoch_{metric}"], dtype=float) for s in range(seeds)]
     width = max(len(r) for r in rows)
     return np.array([np.pad(r, (0, width - len(r)), constant_values=np.nan) for r in rows])
 
@@ -38,13 +39,16 @@ def _gap_curves(results: Results, v: str, M: int, seeds: int) -> np.ndarray:
 def arrays(results: Results, seeds: int) -> dict[str, np.ndarray]:
     """The numbers behind the figures: per (variant, M) the final metrics over seeds."""
     out = {}
-    for k in sorted({key.rsplit("-s", 1)[0] for key in results}):
-        v, M = k.rsplit("-M", 1)
+    for k in sorted({name.rsplit("-s", 1)[0] for name in results}):
+        v, M, protocol = re.fullmatch(r"(.+)-M(\d+)(?:-(fixed))?", k).groups()  # type: ignore[union-attr]
         for metric in ("test_error", "gap", "train_loss", "test_loss"):
-            out[f"cnn_{k}_{metric}"] = per_seed(results, v, int(M), metric, seeds)
+            out[f"cnn_{k}_{metric}"] = per_seed(results, v, int(M), metric, seeds, protocol or "linear")
+    fixed = key("bn_layer1", BATCHES_243[0], 0, "fixed") in results
     for layer in range(1, LAYERS + 1):
-        out[f"cnn_gamma2_layer{layer}"] = np.array(
-            [per_seed(results, f"bn_layer{layer}", M, "gamma2_switched", seeds) for M in BATCHES_243])
+        for protocol in ("linear", "fixed") if fixed else ("linear",):
+            name = f"cnn_gamma2_layer{layer}" + ("" if protocol == "linear" else "_fixed")
+            out[name] = np.array([per_seed(results, f"bn_layer{layer}", M, "gamma2_switched", seeds, protocol)
+                                  for M in BATCHES_243])
     out["cnn_batches_243"] = np.array(BATCHES_243)
     return out
 
@@ -73,9 +77,9 @@ def _curve(ax, table, label, color, ylabel):
 
 
 def _fig_241(plt, results, seeds, scale):
-    configs = [("bn", SMALL), ("bn", LARGE), ("pn_gd", SMALL)]
-    labels = [f"{variant(v).label}, M={M}" for v, M in configs]
-    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    configs = [("bn", SMALL), ("bn", LARGE), ("pn_gd", SMALL), ("pn_derived", SMALL)]
+    labels = [f"{variant(v).label.split(' (')[0]}{' (seed)' if v == 'pn_gd' else ''}, M={M}" for v, M in configs]
+    fig, ax = plt.subplots(1, 3, figsize=(15, 4.4))
     for i, ((v, M), label) in enumerate(zip(configs, labels)):
         _curve(ax[0], _curves(results, v, M, "test_error", seeds), label, f"C{i}", "test error")
     ax[0].legend(fontsize=8)
@@ -99,17 +103,27 @@ def _fig_242(plt, results, seeds, scale):
     return fig
 
 
+def _protocols(results: Results) -> list[tuple[str, str]]:
+    """(learning-rate protocol, line style) of the runs there: linear solid, fixed dotted."""
+    fixed = key("bn", LARGE, 0, "fixed") in results
+    return [("linear", "-")] + ([("fixed", ":")] if fixed else [])
+
+
 def _fig_243(plt, results, seeds, scale):
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
     for layer in range(1, LAYERS + 1):
         name = f"bn_layer{layer}"
         label = f"BN in layer {layer} only" + (" (fc)" if layer == LAYERS else "")
         for a, metric in zip(ax, ("gamma2_switched", "test_error")):
-            mean, se = _mean_se(np.array([per_seed(results, name, M, metric, seeds) for M in BATCHES_243]), axis=1)
-            a.errorbar(BATCHES_243, mean, yerr=se, marker="o", capsize=3, label=label)
+            for protocol, style in _protocols(results):
+                mean, se = _mean_se(np.array([per_seed(results, name, M, metric, seeds, protocol)
+                                              for M in BATCHES_243]), axis=1)
+                a.errorbar(BATCHES_243, mean, yerr=se, marker="o", capsize=3, linestyle=style, color=f"C{layer - 1}",
+                           label=label if protocol == "linear" else None)
     ax[0].set(xscale="log", xlabel="batch size M", ylabel="γ² of the BN layer (mean over channels)",
               title="§2.4.3 γ² vs M (±1 SE)")
-    ax[1].set(xscale="log", xlabel="batch size M", ylabel="test error", title="§2.4.3 test error vs M (±1 SE)")
+    ax[1].set(xscale="log", xlabel="batch size M", ylabel="test error",
+              title="§2.4.3 test error vs M (±1 SE; dotted: fixed lr)")
     for a in ax:
         _batch_axis(a, BATCHES_243)
         a.legend(fontsize=7)
@@ -119,11 +133,14 @@ def _fig_243(plt, results, seeds, scale):
 def _fig_244(plt, results, seeds, scale):
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
     for i, v in enumerate(("bn", "bn_dropout", "wn", "wn_dropout")):
-        mean, se = _mean_se(np.array([per_seed(results, v, M, "test_error", seeds) for M in (SMALL, LARGE)]), axis=1)
-        ax[0].errorbar([SMALL, LARGE], mean, yerr=se, marker="o", capsize=3, color=f"C{i}", label=variant(v).label,
-                       linestyle="--" if "dropout" in v else "-")
+        for protocol, style in _protocols(results):
+            mean, se = _mean_se(np.array([per_seed(results, v, M, "test_error", seeds, protocol)
+                                          for M in (SMALL, LARGE)]), axis=1)
+            ax[0].errorbar([SMALL, LARGE], mean, yerr=se, marker="o" if "dropout" in v else "s", capsize=3,
+                           color=f"C{i}", label=variant(v).label if protocol == "linear" else None, linestyle=style)
         _curve(ax[1], 1 - _curves(results, v, LARGE, "test_error", seeds), variant(v).label, f"C{i}", "test accuracy")
-    ax[0].set(xscale="log", xlabel="batch size M", ylabel="test error", title="§2.4.4 test error vs M, ± dropout")
+    ax[0].set(xscale="log", xlabel="batch size M", ylabel="test error",
+              title="§2.4.4 test error vs M, ± dropout (dotted: fixed lr)")
     _batch_axis(ax[0], (SMALL, LARGE))
     ax[1].set_title(f"§2.4.4 test accuracy, M={LARGE}")
     for a in ax:

@@ -5,7 +5,8 @@ EXPR is a named activation (``relu``, ``gelu``, ...) or a formula in ``x`` read 
 parser :mod:`theory._parser` (never by ``eval``).  Exit status: 0 when the check holds; 1 when
 theory and simulation disagree, ζ does not exist (diverges) or the Monte-Carlo check is not
 meaningful (infinite variance); 2 on bad input, e.g. a formula not real where h has mass (one
-line on stderr).  Formulas print in Unicode; ``--json`` keeps LaTeX in its ``latex`` field.
+line on stderr).  Formulas print in Unicode; ``--json`` keeps LaTeX in its ``latex`` field;
+``--html PAGE`` also writes the result as a self-contained web page, its formulas typeset.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import sympy as sp
@@ -21,9 +23,12 @@ import sympy as sp
 from theory import INPUT_FAMILIES as FAMILIES
 from theory import NAMED_ACTIVATIONS as NAMED
 from theory import describe_grammar, notation, parse_expression, zeta_formula
-from theory.cli import Parser, finite_float, int_in, run_main
+from theory.cli import Parser, atomic_write, finite_float, int_in, run_main
 from theory.errors import BadInput
 from theory.symbols import RHO, SKEW
+
+from ._activation_page import activation_page
+from ._html import checked_page_path
 
 PROG = "python -m verify.activation"
 EXIT_NOT_CONFIRMED = 1
@@ -59,6 +64,8 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--seed", type=int_in(0, 2**63 - 1), default=20190506, help="random seed (default 20190506)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--html", type=Path, default=None, metavar="PAGE",
+                        help="also write the result as a self-contained web page (.html)")
     return parser
 
 
@@ -72,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.gamma <= 0:
         raise BadInput(f"--gamma must be > 0, got {args.gamma:g}")
+    if args.html is not None:
+        checked_page_path("--html", args.html)
     activation = activation_of(args.expr)
     from verify.zeta_check import activation_check  # noqa: PLC0415 - heavy; only after the input is valid
 
@@ -79,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                samples=args.samples, seed=args.seed)
     report = _report(args, outcome)
     print(json.dumps(report, allow_nan=False) if args.json else _text(report, outcome))
+    if args.html is not None:
+        atomic_write(args.html, activation_page(report, _STATUS_TEXT[outcome.status]))
     return 0 if outcome.status == "holds" else EXIT_NOT_CONFIRMED
 
 
@@ -108,6 +119,8 @@ def _report(args: argparse.Namespace, outcome) -> dict[str, Any]:
     return {
         "activation": sp.sstr(outcome.activation),
         "derivative": sp.sstr(outcome.d2A),
+        "activation_latex": notation.latex(outcome.activation),
+        "derivative_latex": notation.latex(outcome.d2A),
         "closed_form": None if r is None or r.expression is None else sp.sstr(r.expression),
         "latex": "" if r is None else r.latex,
         **theory,

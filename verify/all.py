@@ -2,7 +2,8 @@
 
 Prints a table (check, theory, simulation ± SE, z, tolerance, status) and the claims' verdicts,
 writes a JSON report (seed, backend, versions, timings, every check and claim) with a ``.npz``
-of the arrays beside it and the figures into ``results/figures`` (``--figures DIR`` elsewhere, e.g.
+of the arrays beside it, the report as a self-contained web page beside it (``results/report.html``,
+see :mod:`verify.report`) and the figures into ``results/figures`` (``--figures DIR`` elsewhere, e.g.
 the committed ``figures/`` after a ``--full`` run), and exits 0 if and only if every check holds.
 A contradicted claim of the seed is a finding, not a failure.
 """
@@ -15,6 +16,7 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -24,9 +26,11 @@ from sim import BACKENDS, DTYPES, make_executor, resolve_backend
 from theory.cli import Parser, atomic_write, int_in, run_main, save_npz
 from theory.errors import BadInput
 
+from ._html import checked_page_path
 from .claim import VERDICTS
 from .context import RunContext
 from .markdown import render
+from .report import report_page
 from .runner import LADDERS, OPTIONAL, Run, run
 
 #: where a run writes by default: ``results/`` of the folder it runs in (git-ignored in the repository)
@@ -46,6 +50,10 @@ def build_parser() -> Parser:
     p.add_argument("--figures", type=Path, default=RESULTS / "figures",
                    help="folder for the figures (default results/figures; the committed figures/ only on request)")
     p.add_argument("--markdown", type=Path, default=None, help="also write README's tables (Markdown) to this file")
+    page = p.add_mutually_exclusive_group()
+    page.add_argument("--html", type=Path, default=None,
+                      help="the report as a self-contained web page (default: beside --report, ending in .html)")
+    page.add_argument("--no-html", action="store_true", help="write no web page")
     p.add_argument("--parts", default=",".join(LADDERS),
                    help=f"comma-separated ladders (default {','.join(LADDERS)}; opt-in: {','.join(OPTIONAL)}, which "
                         "need the cnn extra)")
@@ -93,6 +101,8 @@ def _check_paths(args) -> list[str]:
         raise BadInput(f"--report is a folder: {str(args.report)!r}")
     if args.figures.exists() and not args.figures.is_dir():
         raise BadInput(f"--figures is not a folder: {str(args.figures)!r}")
+    if args.html is not None:
+        checked_page_path("--html", args.html)
     if args.markdown is not None and args.markdown.suffix != ".md":
         raise BadInput(f"--markdown must end in .md, got {str(args.markdown)!r}")
     if args.scheduler is not None and args.executor != "dask":
@@ -105,6 +115,7 @@ def _report(args, ctx: RunContext, result: Run, elapsed: float) -> dict:
     return {
         "seed": args.seed, "mode": args.mode, "backend": ctx.backend, "dtype": args.dtype, "executor": args.executor,
         "versions": _versions(), "timings_s": {**result.seconds, "total": elapsed},
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "passed": all(c.holds for c in result.checks),
         "checks": [c.to_dict() for c in result.checks], "claims": [c.to_dict() for c in result.claims],
         "figures": [str(Path(f).resolve().relative_to(Path.cwd())) if Path(f).resolve().is_relative_to(Path.cwd())
@@ -121,6 +132,9 @@ def _write(args, report: dict, result: Run) -> None:
     atomic_write(args.report, json.dumps(report, indent=1, default=float) + "\n")
     if args.markdown is not None:
         atomic_write(args.markdown, render(report))
+    if not args.no_html:
+        page = args.html if args.html is not None else args.report.with_suffix(".html")
+        atomic_write(page, report_page(report, figures_near=args.figures))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

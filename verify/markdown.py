@@ -7,8 +7,6 @@ committed README's blocks come from the ``--full`` report kept beside the commit
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import sys
 from collections.abc import Sequence
@@ -17,24 +15,15 @@ from pathlib import Path
 from theory.cli import Parser, atomic_write, run_main
 from theory.errors import BadInput
 
+from ._report_rows import claim_rows, detectable_rows, read_report
+
 _BLOCK = re.compile(r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end:(?P=name) -->)", re.S)
-
-
-def _percent(x: float) -> str:
-    return "∞" if not math.isfinite(x) else f"{100 * x:.2g} %"
 
 
 def detectable_table(report: dict) -> str:
     """Per check kind: how many instances, and the smallest relative error each detects (range)."""
-    kinds: dict[str, list[float]] = {}
-    for c in report["checks"]:
-        value = c["detectable_relative_error"]
-        kinds.setdefault(c["kind"], []).append(math.inf if value is None else value)
     lines = ["| check | instances | detects |", "|---|---|---|"]
-    for kind, values in kinds.items():
-        low, high = _percent(min(values)), _percent(max(values))
-        span = low if low == high else f"{low} – {high}"
-        lines.append(f"| `{_cell(kind)}` | {len(values)} | {span} |")
+    lines += [f"| `{_cell(row.kind)}` | {row.instances} | {row.span} |" for row in detectable_rows(report)]
     return "\n".join(lines)
 
 
@@ -45,12 +34,9 @@ def _cell(text: str) -> str:
 def claims_table(report: dict, part: str) -> str:
     """The claims of seed Part ``part`` ("1" or "2"): as printed, verdict, what holds, evidence."""
     lines = ["| § | claim as printed | verdict | what holds instead / evidence |", "|---|---|---|---|"]
-    for c in report["claims"]:
-        if not c["section"].startswith(part):
-            continue
-        verdict = c["verdict"] if c["verdict"] in ("confirmed", "leading-order") else f"**{c['verdict']}**"
-        holds = "; ".join(t for t in (c["correction"] or "", c["evidence_text"]) if t)
-        lines.append(f"| {c['section']} | {_cell(c['printed'])} | {verdict} | {_cell(holds)} |")
+    for row in claim_rows(report, part):
+        verdict = f"**{row.verdict}**" if row.is_finding else row.verdict
+        lines.append(f"| {row.section} | {_cell(row.printed)} | {verdict} | {_cell(row.holds_instead)} |")
     return "\n".join(lines)
 
 
@@ -82,10 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("report", type=Path, help="a report written by python -m verify.all (JSON)")
     p.add_argument("--readme", type=Path, default=None, help="replace the generated blocks in this file")
     args = p.parse_args(argv)
-    try:
-        report = json.loads(args.report.read_text())
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{args.report} is not a JSON report: {exc}") from None
+    report = read_report(args.report)
     if args.readme is None:
         print(render(report))
         return 0

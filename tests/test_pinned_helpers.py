@@ -1,0 +1,123 @@
+"""Properties of theory's helpers that the sampled mutation run of theory/ and sim/ found unpinned
+(docs/mutation.md, issue "house second pass", item 6): the equality check behind the LaTeX round trip,
+the exact zeros of powers, and the grammar's description of its functions.  Each test states its property
+and gets the expected value by an independent route (a known identity, a closed-form root, the table
+itself)."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from theory import FormulaError, describe_grammar, parse_expression
+from theory._identity import same_function
+from theory._mpeval import evaluate
+from theory._parser_functions import FUNCTIONS
+from theory._zeros import Unlocatable, zeros_in
+from theory.symbols import X
+
+
+def test_same_function_asks_for_relative_agreement_of_large_values():
+    r"""Agreement to 40 significant digits is relative: :math:`a` and :math:`a(1+10^{-45})` count as one
+    function for :math:`a=10^{30}\cosh^2 x` (values near :math:`10^{30}`, differences near :math:`10^{-15}`),
+    and a relative change of :math:`10^{-30}` is a different function.  Kills the tolerance
+    ``_AGREE * max(1, |a|, |b|)`` made ``_AGREE / max(...)`` (an absolute tolerance that shrinks with the
+    values)."""
+    a = sp.Integer(10) ** 30 * sp.cosh(X) ** 2
+    assert same_function(a, a * (1 + sp.Integer(10) ** -45))
+    assert not same_function(a, a * (1 + sp.Integer(10) ** -30))
+
+
+def test_same_function_draws_a_real_symbol_off_the_integers():
+    r""":math:`\sin(\pi x)` vanishes at every integer but is not 0: a real symbol is drawn from (-2, 2), not from
+    the integers 3..60 that an integer symbol gets.  Kills ``interval is None and symbol.is_integer`` made
+    ``or``."""
+    assert not same_function(sp.sin(sp.pi * X), sp.Integer(0))
+    n = sp.Symbol("n", integer=True)
+    assert same_function(sp.sin(sp.pi * n), sp.Integer(0))  # an integer symbol: zero at every draw
+
+
+def test_zeros_of_an_even_power_come_in_pairs():
+    r""":math:`\sin^2 x=1/4` on [-1, 1] is :math:`x=\pm\arcsin(1/2)=\pm\pi/6`, from :math:`\sin x=\pm 1/2`.
+    Kills the root :math:`|c|^{1/2}` of ``theory._zeros._power`` replaced by None."""
+    found = zeros_in(sp.sin(X) ** 2, sp.Rational(1, 4), -1.0, 1.0)
+    assert found.points == (-sp.pi / 6, sp.pi / 6)
+    assert found.complete  # the window lies within the periods searched
+
+
+def test_an_exponential_is_inverted_only_for_a_positive_base_other_than_one():
+    r""":math:`2^x=8` at :math:`x=3`; :math:`x^x=4` has neither a constant base nor a constant exponent, and
+    bnreg says it cannot locate its zeros rather than answer.  Kills ``not base.has(X) and sign(base) > 0
+    and base != 1`` made ``... or base != 1``."""
+    assert zeros_in(sp.Integer(2) ** X, sp.Integer(8), -10.0, 10.0).points == (3,)
+    with pytest.raises(Unlocatable, match="cannot locate"):
+        zeros_in(X**X, sp.Integer(4), 0.1, 10.0)
+
+
+def test_the_grammar_describes_each_function_with_its_meaning():
+    """``--help``'s grammar lists every function with its signature and, where the table gives one, its
+    meaning (``exp(z) = e**z``).  Kills the meaning dropped from ``describe_functions``."""
+    text = describe_grammar()
+    documented = [(name, f) for name, f in FUNCTIONS.items() if f.doc]
+    assert documented
+    for name, f in FUNCTIONS.items():
+        assert name + f.signature() + (f" = {f.doc}" if f.doc else "") in text
+
+
+def test_an_arctangent_is_inverted_inside_its_range():
+    r""":math:`\arctan x=1/2` at :math:`x=\tan(1/2)`; :math:`\arctan x=2` never (:math:`|\arctan|<\pi/2`).  Kills
+    the inverse of atan replaced by None."""
+    assert zeros_in(sp.atan(X), sp.Rational(1, 2), -10.0, 10.0).points == (sp.tan(sp.Rational(1, 2)),)
+    assert zeros_in(sp.atan(X), sp.Integer(2), -10.0, 10.0).points == ()
+
+
+def test_the_factors_of_a_product_are_solved_in_the_window_asked_for():
+    r""":math:`x\sin x=0` on [100, 110] is :math:`x=k\pi`, k = 32..35: a periodic factor is searched in the window
+    asked for, not only in the periods around 0.  Kills the window dropped when ``solve`` splits a product."""
+    found = zeros_in(X * sp.sin(X), sp.Integer(0), 100.0, 110.0)
+    assert found.points == tuple(k * sp.pi for k in range(32, 36))
+
+
+def test_nesting_counts_every_change_of_operator_even_on_the_left():
+    """A chain ``a + b - c`` or ``a * b / c`` is one level however long, but a product inside a sum is a level
+    deeper, also as its left operand: 30 brackets of ``(... * x + x)`` nest 60 levels, beyond the limit of 50;
+    20 of them (40 levels) parse.  Kills the left operand counted as continuing any parent's chain."""
+    with pytest.raises(FormulaError, match="nested more than 50 deep"):
+        parse_expression("(" * 30 + "x" + "*x+x)" * 30)
+    assert parse_expression("(" * 20 + "x" + "*x+x)" * 20).free_symbols == {X}
+
+
+def test_heaviside_is_evaluated_at_its_argument():
+    """The certified evaluator reads H(x - 1) as 0 left of x = 1 and 1 right of it, and H(x) at 0 as 1/2: the
+    step of its argument, not of SymPy's second argument H(0) = 1/2.  Kills ``node.args[0]`` made
+    ``node.args[1]``."""
+    assert [float(evaluate(sp.Heaviside(X - 1), x, 30)) for x in (0, 2)] == [0.0, 1.0]
+    assert float(evaluate(sp.Heaviside(X), 0, 30)) == 0.5
+
+
+def test_pythons_own_parser_limit_is_a_formula_error(monkeypatch):
+    """Should Python's parser itself give up on a formula (RecursionError, MemoryError), the user reads one
+    line, "formula is nested too deeply to parse", not a traceback.  Kills that message altered."""
+    import ast
+    from types import SimpleNamespace
+
+    import theory._parser as parser
+
+    def give_up(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    # the parser module's own view of ast, not the ast module every other caller (pytest too) uses
+    monkeypatch.setattr(parser, "ast", SimpleNamespace(**{**vars(ast), "parse": give_up}))
+    with pytest.raises(FormulaError) as raised:
+        parse_expression("x + 1")
+    assert str(raised.value) == "formula is nested too deeply to parse"
+
+
+def test_a_sum_of_negative_terms_and_an_unlisted_symbol_print():
+    """A sum whose every term is negative prints as it stands (``- x - 1``: there is no positive term to move
+    to the front), and a symbol outside the notation table prints under SymPy's own name.  Kills the
+    "no positive term" default dropped (StopIteration) and the symbol not passed to SymPy's printer."""
+    from theory import notation
+
+    assert notation.latex(-X - 1) == "- x - 1" and notation.text(-X - 1) == "-x - 1"
+    assert notation.latex(sp.Symbol("q")) == "q" and notation.latex(sp.Symbol("q_1") ** 2) == "q_{1}^{2}"

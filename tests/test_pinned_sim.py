@@ -1,0 +1,68 @@
+"""Properties of sim's teacher-student helpers that the sampled mutation run of sim/ found unpinned
+(docs/mutation.md); each expected value comes from an independent route (NumPy's pseudo-inverse)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim._ts_bn_prediction import CentredDesign
+
+
+@pytest.mark.parametrize(("P", "N"), [(40, 8), (9, 20)], ids=["P>=N+2", "interpolating"])
+def test_the_conserved_part_is_what_the_span_of_input_differences_misses(P, N):
+    r""":math:`(I-\Pi)W_0` with :math:`\Pi` the projector on the row space of the centred inputs
+    :math:`X_c` (:math:`\Pi=X_c^{+}X_c`, NumPy's pseudo-inverse): zero when :math:`P\ge N+2` (the differences of
+    training inputs span every direction, so SGD can move all of :math:`W_0`), non-zero when interpolating.
+    Kills ``W0 * 0`` made ``W0 * 1`` for the non-interpolating design."""
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    X, W0 = rng.standard_normal((P, N)), rng.standard_normal((N, 3))
+    Xc = X - X.mean(axis=0)
+    expected = W0 - np.linalg.pinv(Xc) @ Xc @ W0
+    conserved = CentredDesign.from_inputs(X).conserved(W0)
+    np.testing.assert_allclose(conserved, expected, atol=1e-10)
+    assert (np.abs(expected).max() > 0.1) == (P <= N + 1)
+
+
+@pytest.mark.parametrize(("alphas", "message"), [([], "Ns and alphas must not be empty"),
+                                                 (None, "alpha must be finite and > 0, got nan")])
+def test_a_sweep_without_usable_alphas_is_refused_as_bad_input(alphas, message):
+    """A sweep asked for no alpha, or for ``None`` (read as a number: NaN), is refused with one line that says
+    what is wrong (BadInput, a ValueError), never a TypeError from deep inside.  Kills the alphas read without
+    ``dtype=float`` (``float(None)``) and the empty-grid message altered."""
+    from sim import plan_sweep_grid
+    from theory.errors import BadInput
+
+    with pytest.raises(BadInput) as raised:
+        plan_sweep_grid("linear", [16], alphas, seed=0, datasets=1)
+    assert str(raised.value) == message
+
+
+def test_interpolating_predictions_share_the_direction_and_differ_through_gamma():
+    r"""With P <= N + 1 the stationary point and the closed form of the BN student share their direction (the
+    run's conserved part of :math:`w_0` plus a multiple of the least-squares interpolant, fixed by the run's
+    norm), so their test errors :math:`\epsilon=\gamma^2-2\gamma\,\mathrm{overlap}+|w^*|^2` differ only through
+    :math:`\gamma`: :math:`\epsilon_{stat}-\epsilon_{closed}=(\gamma_s^2-\gamma_c^2)-2(\gamma_s-\gamma_c)\,
+    \mathrm{overlap}` (seed §2.3).  Kills the sign of :math:`2\gamma\,\mathrm{overlap}` flipped in the stationary
+    point's error."""
+    import sim
+    from sim import BNConfig
+
+    res = sim.bn_point(48, 0.5, datasets=1, teachers=2, seed=np.random.SeedSequence(1109),
+                       config=BNConfig(M=8, epochs=20, min_steps=0))
+    g_s, g_c, overlap = res["pred_gamma"], res["closed_gamma"], res["closed_overlap"]
+    assert np.all(np.abs(overlap) > 0.1)
+    np.testing.assert_allclose(res["pred_eps"] - res["closed_eps"], (g_s**2 - g_c**2) - 2 * (g_s - g_c) * overlap,
+                               atol=1e-10)
+
+
+def test_a_mean_of_fewer_than_two_units_has_no_standard_error():
+    """One unit gives a mean but no standard error: the estimate is (value, inf, 1), reported as a number that
+    does not exist rather than as 0 (the SE of a single draw is undefined).  Kills the unit count dropped from
+    that estimate (a TypeError)."""
+    from sim._streaming import RunningMean
+
+    running = RunningMean()
+    running.add(np, np.array([2.5]))
+    estimate = running.estimate()
+    assert (estimate.value, estimate.stderr, estimate.units) == (2.5, float("inf"), 1)
