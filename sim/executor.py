@@ -158,7 +158,9 @@ class _DaskExecutor(Executor):
         if scheduler is None:
             n = workers or _cores()
             self._threads = max(1, _cores() // n)
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+            # the dashboard on a free port: ``None`` means distributed's default 8787, which a second cluster on
+            # the machine (another run, a concurrent test suite) finds taken, and then warns
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
             self._client = Client(self._cluster, set_as_default=False)
             return
         self._threads = 1  # a remote worker's share of its host is unknown here: Dask's own default
