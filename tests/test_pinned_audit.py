@@ -69,3 +69,22 @@ def test_a_sequential_model_gets_the_expanded_batch(monkeypatch):
     audit_network(model, x, y, nn.CrossEntropyLoss(reduction="none"), M, batches=3, seed=2)
     # the check (repeated, expanded), then per batch the layer expanded and the whole network in BN mode
     assert calls == [False, True] + [True, False] * 3
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"batches": 1}, "batches must be an integer >= 2, got 1"),
+    ({"loss": lambda out, y: 0.5}, "the loss must return one value per sample (e.g. reduction='none'), shape (30,); "
+                                   "got float"),
+])
+def test_the_audit_says_which_argument_is_wrong(kwargs, message):
+    """Bad arguments of audit_network are named in the one-line message: the parameter ``batches`` as the user
+    typed it, and the type a non-tensor loss returned.  Kills the name upper-cased and the type name read off
+    None."""
+    from theory.errors import BadInput
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 2))
+    x, y = torch.randn(30, 3), torch.zeros(30, dtype=torch.long)
+    args = {"loss": nn.CrossEntropyLoss(reduction="none"), "batches": 4, **kwargs}
+    with pytest.raises(BadInput) as raised:
+        audit_network(model, x, y, args.pop("loss"), M, seed=0, **args)
+    assert str(raised.value) == message

@@ -121,3 +121,12 @@ def test_a_sum_of_negative_terms_and_an_unlisted_symbol_print():
 
     assert notation.latex(-X - 1) == "- x - 1" and notation.text(-X - 1) == "-x - 1"
     assert notation.latex(sp.Symbol("q")) == "q" and notation.latex(sp.Symbol("q_1") ** 2) == "q_{1}^{2}"
+
+
+def test_the_two_roots_of_a_quadratic_kink():
+    r"""The kinks of :math:`|x^2-3x+2|` are the roots 1 and 2 of :math:`x^2-3x+2`, from
+    :math:`(-b\pm\sqrt{b^2-4ac})/(2a)`.  Kills :math:`-b` made :math:`+b` in the first root."""
+    from theory._pieces import real_roots
+
+    assert real_roots(X**2 - 3 * X + 2) == [1, 2]
+

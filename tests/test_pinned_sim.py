@@ -66,3 +66,19 @@ def test_a_mean_of_fewer_than_two_units_has_no_standard_error():
     running.add(np, np.array([2.5]))
     estimate = running.estimate()
     assert (estimate.value, estimate.stderr, estimate.units) == (2.5, float("inf"), 1)
+
+
+def test_the_finite_n_fit_recovers_the_zeta_that_made_its_errors():
+    r"""Errors made exactly by theory's finite-N ridge error :math:`\epsilon_{wn}(\alpha,\zeta_R,\delta)+c/N`
+    at :math:`\zeta_R=1`, N = 64, are fitted back to :math:`\zeta_R=1` with ``N=64`` (chi^2 = 0); without
+    the 1/N term the fit lands elsewhere (1.011).  (:math:`\zeta_R` is taken well above the optimum
+    :math:`\delta^2=0.25`, where the error is flat in :math:`\zeta_R`.)  Kills the model called without its
+    alphas."""
+    from sim import fit_effective_zeta
+    from theory.teacher_student import wn_error_finite
+
+    alphas = np.array([0.5, 1.5, 2.0, 3.0])
+    errors = np.asarray(wn_error_finite(alphas, 1.0, 0.5, 64))
+    fit = fit_effective_zeta(alphas, errors, np.full(4, 1e-3), 0.5, convention="ridge", N=64)
+    assert fit.zeta == pytest.approx(1.0, rel=1e-6) and fit.chi2 == pytest.approx(0.0, abs=1e-6)
+    assert fit_effective_zeta(alphas, errors, np.full(4, 1e-3), 0.5, convention="ridge").zeta > 1.005
