@@ -101,9 +101,12 @@ def fit_effective_zeta(alphas, errors, stderr, delta: float, *, convention: str 
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
     grid = np.linspace(lo, hi, 61)
     values = np.array([chi2(g) for g in grid])
-    i = int(np.argmin(values))
-    best = minimize_scalar(chi2, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]), method="bounded",
-                           options={"xatol": 1e-8})
+    # chi^2 can have two valleys (the error is flat in zeta around its optimum, so zeta on either side of it
+    # fits alike): refine around every local minimum of the grid, not only the lowest grid point
+    padded = np.concatenate([[np.inf], values, [np.inf]])
+    minima = np.flatnonzero((values <= padded[:-2]) & (values <= padded[2:]))
+    best = min((minimize_scalar(chi2, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]), method="bounded",
+                                options={"xatol": 1e-8}) for i in minima), key=lambda fit: fit.fun)
     dof = a.size - 1
     level = best.fun + max(1.0, best.fun / dof)
 

@@ -82,3 +82,17 @@ def test_the_finite_n_fit_recovers_the_zeta_that_made_its_errors():
     fit = fit_effective_zeta(alphas, errors, np.full(4, 1e-3), 0.5, convention="ridge", N=64)
     assert fit.zeta == pytest.approx(1.0, rel=1e-6) and fit.chi2 == pytest.approx(0.0, abs=1e-6)
     assert fit_effective_zeta(alphas, errors, np.full(4, 1e-3), 0.5, convention="ridge").zeta > 1.005
+
+
+def test_the_fit_finds_the_lower_of_two_valleys():
+    r"""Near its optimum :math:`\zeta_R=\delta^2=0.25` the ridge error is flat in :math:`\zeta_R`, so
+    :math:`\chi^2` has a valley on either side; errors made exactly at :math:`\zeta_R=0.3` are fitted back to
+    0.3 (chi^2 = 0), not to the other valley's 0.207 (chi^2 = 0.012), whose grid point happened to be lower."""
+    from sim import fit_effective_zeta
+    from theory.teacher_student import wn_error_finite
+
+    alphas = np.array([0.5, 1.5, 2.0, 3.0])
+    errors = np.asarray(wn_error_finite(alphas, 0.3, 0.5, 64))
+    fit = fit_effective_zeta(alphas, errors, np.full(4, 1e-3), 0.5, convention="ridge", N=64)
+    assert fit.zeta == pytest.approx(0.3, rel=1e-4) and fit.chi2 == pytest.approx(0.0, abs=1e-6)
+    assert fit.lower <= 0.3 <= fit.upper
