@@ -106,7 +106,7 @@ def fit_effective_zeta(alphas, errors, stderr, delta: float, *, convention: str 
     padded = np.concatenate([[np.inf], values, [np.inf]])
     minima = np.flatnonzero((values <= padded[:-2]) & (values <= padded[2:]))
     best = min((minimize_scalar(chi2, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]), method="bounded",
-                                options={"xatol": 1e-8}) for i in minima), key=lambda fit: fit.fun)
+                                options={"xatol": 1e-8}) for i in minima.tolist()), key=lambda fit: fit.fun)
     dof = a.size - 1
     level = best.fun + max(1.0, best.fun / dof)
 
