@@ -96,3 +96,39 @@ def test_the_fit_finds_the_lower_of_two_valleys():
     fit = fit_effective_zeta(alphas, errors, np.full(4, 1e-3), 0.5, convention="ridge", N=64)
     assert fit.zeta == pytest.approx(0.3, rel=1e-4) and fit.chi2 == pytest.approx(0.0, abs=1e-6)
     assert fit.lower <= 0.3 <= fit.upper
+
+
+def test_the_ridge_error_given_the_inputs_is_a_sum_of_independent_chi_square_modes():
+    r"""Given X, mode k of the ridge error is :math:`e_k\chi^2_1/N` with
+    :math:`e_k=(\zeta^2+\delta^2\lambda_k)/(\lambda_k+\zeta)^2` (:math:`e=1` for the N - P zero modes), so
+    :math:`\mathbb E[\epsilon\mid X]=\sum_k e_k/N` and :math:`\operatorname{Var}[\epsilon\mid X]=2\sum_k e_k^2/N^2`
+    (a :math:`\chi^2_1` has variance twice its squared mean; seed §2.3).  Computed here from the spectrum's
+    eigenvalues with NumPy.  Kills the variance's power 2 made 3."""
+    from sim._ts_linear import RidgeSpectrum
+
+    rng = np.random.default_rng(np.random.SeedSequence(12))
+    N, P, delta, zetas = 20, 12, 0.5, np.array([0.1, 0.7])
+    X, w_star = rng.standard_normal((P, N)), rng.standard_normal((N, 1))
+    spectrum = RidgeSpectrum.from_data(X, X @ w_star, w_star)  # the labels and teacher do not enter the moments
+    lam = np.asarray(spectrum.eigenvalues)
+    e = (zetas[:, None] ** 2 + delta**2 * lam) / (lam + zetas[:, None]) ** 2
+    zeros = N - lam.size
+    np.testing.assert_allclose(spectrum.conditional_mean(zetas, delta), (e.sum(axis=1) + zeros) / N, rtol=1e-12)
+    np.testing.assert_allclose(spectrum.conditional_variance(zetas, delta), 2 * ((e**2).sum(axis=1) + zeros) / N**2,
+                               rtol=1e-12)
+
+
+def test_a_sweep_store_is_keyed_by_its_kind(tmp_path):
+    """A sweep's folder records its settings in ``sweep.json`` under fixed keys (``kind``, ``delta``, ...), so
+    a folder written by one version resumes under the next, and a linear and a BN sweep never share one.
+    Kills the key ``kind`` renamed."""
+    import json
+
+    from sim import plan_sweep_grid
+    from theory.errors import BadInput
+
+    plan_sweep_grid("linear", [16], [2.0], seed=0, datasets=1, directory=tmp_path)
+    config = json.loads((tmp_path / "sweep.json").read_text())["config"]
+    assert config["kind"] == "linear" and config["delta"] == 0.5
+    with pytest.raises(BadInput, match="another configuration"):
+        plan_sweep_grid("bn", [16], [2.0], seed=0, datasets=1, directory=tmp_path)
