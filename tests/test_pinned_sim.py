@@ -132,3 +132,29 @@ def test_a_sweep_store_is_keyed_by_its_kind(tmp_path):
     assert config["kind"] == "linear" and config["delta"] == 0.5
     with pytest.raises(BadInput, match="another configuration"):
         plan_sweep_grid("bn", [16], [2.0], seed=0, datasets=1, directory=tmp_path)
+
+
+def test_two_units_have_a_standard_error():
+    """Two units are enough for a standard error: values 1 and 3 have sample variance 2 and SE sqrt(2 / 2) = 1.
+    Kills the "no SE" branch widened from one unit to two."""
+    from sim._streaming import RunningMean
+
+    running = RunningMean()
+    running.add(np, np.array([1.0, 3.0]))
+    estimate = running.estimate()
+    assert (estimate.value, estimate.stderr, estimate.units) == (2.0, pytest.approx(1.0, rel=1e-15), 2)
+
+
+def test_batch_noise_reports_its_input_and_a_loss_gap_only_where_labels_exist():
+    """The Monte-Carlo result names its input distribution, and measures a GLM's loss gap only when the GLM has
+    an activation g to draw labels from: a head with A but no g gets its second-order term and no gap (not an
+    empty estimate).  Kills the input's name dropped and A kept for a head without g."""
+    import sympy as sp
+
+    from sim import GLM, simulate_batch_noise
+    from theory.symbols import X
+
+    glms = {"labels": GLM(d2A=sp.Integer(1), g=X, A=X**2 / 2), "no_labels": GLM(d2A=sp.Integer(1), A=X**2 / 2)}
+    result = simulate_batch_noise(8, input="laplace", glms=glms, samples=2**12, chunk_samples=2**12, seed=3)
+    assert result.input == "laplace"
+    assert set(result.second_order) == {"labels", "no_labels"} and set(result.loss_gap) == {"labels"}
