@@ -130,3 +130,15 @@ def test_the_two_roots_of_a_quadratic_kink():
 
     assert real_roots(X**2 - 3 * X + 2) == [1, 2]
 
+
+
+def test_a_finite_zeta_whose_monte_carlo_variance_is_infinite():
+    r"""For :math:`g=e^{x^2/4}` (:math:`A''=g'=\tfrac x2e^{x^2/4}`) under a Gaussian input, :math:`\mathbb E|A''|`
+    exists but :math:`\mathbb E|A''|^2` does not (:math:`|A''|^2\sim x^2e^{x^2/2}` against the density
+    :math:`e^{-x^2/2}`), so the Monte-Carlo check has no standard error; for :math:`e^{x^2/5}` both exist.
+    Kills the squared curvature's tail decided from :math:`A''` itself (``power > 1`` made ``power > 2``)."""
+    from theory.gamma_decay import zeta
+
+    note = zeta("exp(x**2/4)", 16).monte_carlo
+    assert note is not None and note.startswith("the Monte-Carlo variance is infinite: |A''(h)|^2 grows")
+    assert zeta("exp(x**2/5)", 16).monte_carlo is None
