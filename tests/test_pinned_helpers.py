@@ -125,10 +125,12 @@ def test_a_sum_of_negative_terms_and_an_unlisted_symbol_print():
 
 def test_the_two_roots_of_a_quadratic_kink():
     r"""The kinks of :math:`|x^2-3x+2|` are the roots 1 and 2 of :math:`x^2-3x+2`, from
-    :math:`(-b\pm\sqrt{b^2-4ac})/(2a)`.  Kills :math:`-b` made :math:`+b` in the first root."""
+    :math:`(-b\pm\sqrt{b^2-4ac})/(2a)`.  Kills :math:`-b` made :math:`+b` in the first root, and
+    :math:`4ac` made :math:`4c/a`."""
     from theory._pieces import real_roots
 
     assert real_roots(X**2 - 3 * X + 2) == [1, 2]
+    assert real_roots(2 * X**2 - 6 * X + 4) == [1, 2]  # a != 1: the discriminant is b^2 - 4ac, not b^2 - 4c/a
 
 
 

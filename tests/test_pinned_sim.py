@@ -158,3 +158,29 @@ def test_batch_noise_reports_its_input_and_a_loss_gap_only_where_labels_exist():
     result = simulate_batch_noise(8, input="laplace", glms=glms, samples=2**12, chunk_samples=2**12, seed=3)
     assert result.input == "laplace"
     assert set(result.second_order) == {"labels", "no_labels"} and set(result.loss_gap) == {"labels"}
+
+
+def test_a_heavy_tailed_scipy_input_is_refused_with_its_reason():
+    """A scipy.stats input without a finite variance (Student t with 2 degrees of freedom) cannot be
+    standardized: one line says so.  Kills that message replaced by None."""
+    from scipy import stats
+
+    from sim.input_distributions import InputSampler
+    from theory.errors import BadInput
+
+    with pytest.raises(BadInput) as raised:
+        InputSampler(stats.t(2))
+    assert str(raised.value) == "input distribution must have a finite mean and a positive finite variance"
+
+
+def test_a_cnn_run_can_be_trained_for_its_model():
+    """``train_cnn_model`` returns the trained torch module of a run (what the network audit of a CNN run
+    starts from), with the run's five normalization layers.  Kills the trainer replaced by None."""
+    torch = pytest.importorskip("torch")
+    from sim.cnn import CNNRun, train_cnn_model
+
+    from ._cnn_images import synthetic_images
+
+    model = train_cnn_model(CNNRun("bn", 32, 0, epochs=1, eval_train=64), synthetic_images())
+    assert isinstance(model, torch.nn.Module)
+    assert sum(isinstance(m, torch.nn.BatchNorm2d | torch.nn.BatchNorm1d) for m in model.modules()) == 5
