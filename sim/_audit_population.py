@@ -67,6 +67,21 @@ class LayerUnits:
     positions: int
 
 
+def unit_covariance(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Covariance over units (divisor: units) of :math:`(u_1..u_C,v_1..v_C)`, shape (2C, 2C): the ``unit_cov``
+    of :func:`theory.network_regularizer.shift_covariance` (rows of ``u``, ``v``: units, columns: channels)."""
+    uv = np.concatenate([u, v], axis=1)
+    return np.cov(uv, rowvar=False, bias=True).reshape(uv.shape[1], uv.shape[1])
+
+
+def gradient_covariance(grad_beta: np.ndarray, grad_gamma: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""``[p, x, c]``: covariance over units (divisor: units) of the per-unit gradient in :math:`p\in(\beta,\gamma)`
+    of channel c with :math:`x\in(u,v)` of channel c, shape (2, 2, C): the ``grad_cov`` of
+    :func:`theory.network_regularizer.first_order_term`."""
+    centred = [a - a.mean(axis=0) for a in (grad_beta, grad_gamma, u, v)]
+    return np.array([[np.mean(g * x, axis=0) for x in centred[2:]] for g in centred[:2]])
+
+
 def per_unit_loss(loss_fn: LossFn, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """``loss_fn(outputs, targets)`` checked to be one loss per row (``reduction="none"``)."""
     losses = loss_fn(outputs, targets)

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 
 from theory import network_regularizer as nr
 
+from ._audit_population import gradient_covariance, unit_covariance
 from ._cnn_layers import PopulationNorm
 from ._cnn_models import SeedCNN
 from ._cnn_population import refresh_population
@@ -149,12 +150,6 @@ def gauss_newton(jac: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return (weighted.T @ weighted - mean_row.T @ mean_row) / jac.shape[0]
 
 
-def unit_covariance(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Covariance (divisor: units) of :math:`(u_1..u_C, v_1..v_C)` over units, shape (2C, 2C)."""
-    uv = np.concatenate([u, v], axis=1)
-    return np.cov(uv, rowvar=False, bias=True).reshape(uv.shape[1], uv.shape[1])
-
-
 def first_order(layer: LayerJacobian, probs: np.ndarray, targets: np.ndarray, gamma: np.ndarray,
                 unit_cov: np.ndarray, M: float) -> np.ndarray:
     """:math:`T_{1,c}` of every channel from the subsample's per-unit gradients (``J^T (p - y)``) and
@@ -163,10 +158,9 @@ def first_order(layer: LayerJacobian, probs: np.ndarray, targets: np.ndarray, ga
     residual[np.arange(len(targets)), targets] -= 1.0
     per_unit = np.einsum("uj,ujp->up", residual, layer.jacobian)  # (units, 2C): d loss_u / d(beta, gamma)
     c = gamma.shape[0]
-    grads = {"gb": per_unit[:, :c], "gg": per_unit[:, c:]}
-    centred = {k: a - a.mean(axis=0) for k, a in {**grads, "u": layer.u, "v": layer.v}.items()}
-    grad_cov = np.array([[np.mean(centred[g] * centred[w], axis=0) for w in ("u", "v")] for g in grads])
-    grad = np.stack([grads["gb"].mean(axis=0), grads["gg"].mean(axis=0)])
+    grad_beta, grad_gamma = per_unit[:, :c], per_unit[:, c:]
+    grad_cov = gradient_covariance(grad_beta, grad_gamma, layer.u, layer.v)
+    grad = np.stack([grad_beta.mean(axis=0), grad_gamma.mean(axis=0)])
     return nr.first_order_term(gamma, unit_cov, M, grad, grad_cov)
 
 

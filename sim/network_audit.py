@@ -29,8 +29,10 @@ from ._audit_population import (
     LayerUnits,
     LossFn,
     chunks,
+    gradient_covariance,
     per_unit_loss,
     set_population_statistics,
+    unit_covariance,
     unit_quantities,
 )
 from ._audit_switch import install_switches, set_modes
@@ -190,11 +192,8 @@ def _prepared(model: nn.Module, inputs: object, targets: object, device: str) ->
 
 def _summary(units: LayerUnits, gamma: np.ndarray, M: int) -> tuple[LayerPopulation, np.ndarray, np.ndarray]:
     """The layer's batch inputs, the (u, v) covariance over units and the gradient covariances."""
-    uv = np.concatenate([units.u, units.v], axis=1)
-    unit_cov = np.cov(uv, rowvar=False, bias=True).reshape(uv.shape[1], uv.shape[1])
-    centred = {k: a - a.mean(axis=0) for k, a in (("u", units.u), ("v", units.v), ("gb", units.grad_beta),
-                                                   ("gg", units.grad_gamma))}
-    grad_cov = np.array([[np.mean(centred[g] * centred[x], axis=0) for x in ("u", "v")] for g in ("gb", "gg")])
+    unit_cov = unit_covariance(units.u, units.v)
+    grad_cov = gradient_covariance(units.grad_beta, units.grad_gamma, units.u, units.v)
     control = nr.first_order_term(gamma, unit_cov, M, np.zeros((2, gamma.shape[0])), grad_cov)
     layer = LayerPopulation(gamma, units.u, units.v, units.v.mean(axis=0), units.grad_beta, units.grad_gamma,
                             float(control.sum()))
