@@ -5,7 +5,10 @@ convolution, the spatial positions):
 
 * BN: :math:`\gamma\frac{h-\mu_B}{\sigma_B}+\beta` (PyTorch's batch norm; moving averages at test);
 * PN: :math:`\gamma\frac{h-\mu_P}{\sigma_P}+\beta` with population statistics held in buffers
-  (set by :mod:`sim._cnn_population`), so a sample's output does not depend on its batch;
+  (set by :mod:`sim._cnn_population`), so a sample's output does not depend on its batch; in training
+  its gradient also flows through the statistics (estimated on the batch, as batch renormalization
+  does), because the PN loss the derivation expands, :math:`L_{PN}(w)`, depends on the weights also
+  through :math:`\mu_P(w),\sigma_P(w)`;
 * mean-only BN: :math:`h-\mu_B+\beta` (Salimans & Kingma's "WN + mean-only BN", the seed's
   :math:`\mathbf w^T\mathbf x-\mu_B`);
 * variance-only BN: :math:`\gamma h/\sigma_B+\beta` (the seed's :math:`\mathbf w^T\mathbf x/\sigma_B`),
@@ -50,23 +53,47 @@ class _Affine(nn.Module):
 
 class PopulationNorm(_Affine):
     r""":math:`\gamma\frac{h-\mu_P}{\sigma_P}+\beta` with :math:`\mu_P,\sigma_P^2` in buffers, and
-    ``zeta`` (per channel) for the gamma-decay penalty :math:`\sum_c\zeta_c\gamma_c^2`."""
+    ``zeta`` (per channel) for the gamma-decay penalty :math:`\sum_c\zeta_c\gamma_c^2`.
+
+    In training mode the output is the same, written as batch renormalization writes it (Ioffe 2017),
+    :math:`\frac{h-\mu_B}{\sigma_B}r+d` with :math:`r=\sigma_B/\sigma_P`, :math:`d=(\mu_B-\mu_P)/\sigma_P`
+    held constant, so that the gradient also flows through the statistics: its mean over batches is
+    the gradient of :math:`L_{PN}(w)` with :math:`\mu_P(w),\sigma_P(w)` (to :math:`O(1/M)`).  With the
+    statistics frozen instead, as plain buffers, the gradient lacks that :math:`O(1)` term, and PN
+    trails BN whatever penalty is added (README §2.4.1 gives the numbers).
+
+    Parameters
+    ----------
+    channels : int
+        Channels :math:`C` of the layer.
+    decay : bool, default True
+        Whether :meth:`penalty` adds the gamma decay (False: PN alone, ``zeta`` still measured).
+    """
 
     weight: nn.Parameter  # always scaled (``scale=True``)
     population_mean: torch.Tensor  # buffers (registered in __init__)
     population_var: torch.Tensor
     zeta: torch.Tensor
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, channels: int, decay: bool = True) -> None:
         super().__init__(channels, scale=True)
         self.register_buffer("population_mean", torch.zeros(channels))
         self.register_buffer("population_var", torch.ones(channels))
         self.register_buffer("zeta", torch.zeros(channels))
         self.eps = EPS
+        self.decay = decay
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return F.batch_norm(h, self.population_mean, self.population_var, self.weight, self.bias,
-                            training=False, eps=self.eps)
+        if not self.training:
+            return F.batch_norm(h, self.population_mean, self.population_var, self.weight, self.bias,
+                                training=False, eps=self.eps)
+        var, mean = torch.var_mean(h, dim=channel_dims(h), correction=0)
+        sd = torch.sqrt(var + self.eps)
+        population_sd = torch.sqrt(self.population_var + self.eps)
+        r = (sd / population_sd).detach()
+        d = ((mean - self.population_mean) / population_sd).detach()
+        n = (h - per_channel(mean, h)) * per_channel(r / sd, h) + per_channel(d, h)
+        return n * per_channel(self.weight, h) + per_channel(self.bias, h)
 
     def standardize(self, h: torch.Tensor) -> torch.Tensor:
         r""":math:`\bar n=(h-\mu_P)/\sqrt{\sigma_P^2+\epsilon}` in the precision of ``h``."""
@@ -74,7 +101,9 @@ class PopulationNorm(_Affine):
         return (h - per_channel(mean, h)) / per_channel(torch.sqrt(var + self.eps), h)
 
     def penalty(self) -> torch.Tensor:
-        r""":math:`\sum_c\zeta_c\gamma_c^2` (``zeta`` held fixed between refreshes)."""
+        r""":math:`\sum_c\zeta_c\gamma_c^2` (``zeta`` held fixed between refreshes); 0 without ``decay``."""
+        if not self.decay:
+            return torch.zeros((), device=self.weight.device)
         return torch.sum(self.zeta * self.weight**2)
 
 

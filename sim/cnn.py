@@ -9,6 +9,7 @@ Variants (normalization after each conv and the hidden fc layer):
 =================  ===============================================================
 ``plain``          none (the seed's "plain SGD")
 ``bn``             batch normalization
+``pn``             population normalization alone (no penalty): the control of the two below
 ``pn_gd``          population normalization + gamma decay :math:`\\sum_c\\zeta_c\\gamma_c^2` (the seed's
                    reading: the one-neuron :math:`\\zeta` per channel, M = images per batch)
 ``pn_derived``     population normalization + the derived matrix gamma decay
@@ -59,6 +60,7 @@ class Variant:
 _FIXED = {
     "plain": Variant(("none",) * LAYERS, 0.0, "plain SGD"),
     "bn": Variant(("bn",) * LAYERS, 0.0, "BN"),
+    "pn": Variant(("pn_alone",) * LAYERS, 0.0, "PN alone (no penalty)"),
     "pn_gd": Variant(("pn",) * LAYERS, 0.0, "PN + gamma decay (seed's reading: one-neuron ζ, M = images)"),
     "pn_derived": Variant(("pn_derived",) * LAYERS, 0.0, "PN + derived matrix gamma decay"),
     "wn": Variant(("wn",) * LAYERS, 0.0, "WN"),

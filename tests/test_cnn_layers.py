@@ -45,6 +45,41 @@ def test_population_norm_output_of_a_sample_does_not_depend_on_its_batch():
     torch.testing.assert_close(alone[:, 2], expected[:, 2])
 
 
+def test_population_norm_trains_with_the_gradient_through_its_statistics():
+    """PN's training gradient flows through the statistics, estimated on the batch: with the population
+    statistics equal to the batch's own, output and every gradient are BN's; in test mode (statistics
+    frozen) the gradient with respect to h is gamma / sigma_P alone."""
+    x = _batch().requires_grad_(True)
+    norm = PopulationNorm(4)
+    with torch.no_grad():
+        norm.weight.copy_(torch.tensor([0.5, 1.0, 1.5, 2.0]))
+        norm.bias.copy_(torch.tensor([0.1, -0.2, 0.3, 0.0]))
+        var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
+        norm.population_mean.copy_(mean)
+        norm.population_var.copy_(var)
+    upstream = torch.randn(x.shape, generator=torch.Generator().manual_seed(1))
+    norm.train()
+    pn = torch.autograd.grad((norm(x) * upstream).sum(), (x, norm.weight, norm.bias))
+    bn_out = torch.nn.functional.batch_norm(x, None, None, norm.weight, norm.bias, training=True, eps=norm.eps)
+    bn = torch.autograd.grad((bn_out * upstream).sum(), (x, norm.weight, norm.bias))
+    for a, b in zip(pn, bn):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    norm.eval()
+    frozen = torch.autograd.grad((norm(x) * upstream).sum(), x)[0]
+    scale = norm.weight.detach() / torch.sqrt(norm.population_var + norm.eps)
+    torch.testing.assert_close(frozen, upstream * scale.view(1, -1, 1, 1))
+    assert float((pn[0] - frozen).abs().max()) > 0.1  # the statistics' term is not small
+
+
+def test_population_norm_without_decay_adds_no_penalty():
+    norm = PopulationNorm(3, decay=False)
+    norm.zeta.fill_(0.5)
+    assert float(norm.penalty()) == 0.0
+    decayed = PopulationNorm(3)
+    decayed.zeta.fill_(0.5)
+    assert float(decayed.penalty().detach()) == 1.5  # sum_c zeta_c gamma_c^2 with gamma = 1
+
+
 def test_mean_only_bn_subtracts_the_batch_mean_and_does_not_rescale():
     norm = MeanOnlyBatchNorm(4).train()
     x = _batch()
@@ -154,7 +189,8 @@ def _params(model):
     return {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
-@pytest.mark.parametrize("name", ["plain", "bn", "pn_gd", "wn", "wn_mean_bn", "wn_var_bn", "bn_dropout", "bn_layer2"])
+@pytest.mark.parametrize("name", ["plain", "bn", "pn", "pn_gd", "wn", "wn_mean_bn", "wn_var_bn", "bn_dropout",
+                                  "bn_layer2"])
 def test_one_training_step_changes_what_it_should(name):
     data = _images()
     trainer = _Trainer(CNNRun(name, 32, 0, epochs=1, pn_sample=64, eval_train=64), data)
@@ -168,7 +204,7 @@ def test_one_training_step_changes_what_it_should(name):
     kinds = set(variant(name).norms)
     if kinds & {"bn", "wn_mean", "wn_var"}:
         assert any("running" in k for k in changed)  # BN-type layers update their moving averages
-    if "pn" in kinds:  # the first step refreshes the population statistics and zeta, nothing else
+    if kinds & {"pn", "pn_alone"}:  # the first step refreshes the population statistics and zeta, nothing else
         assert changed == {k for k in buffers if "population" in k or k.endswith("zeta")}
         assert all(float(norm.zeta.min()) > 0 for _, norm in trainer.model.population_norms())
     if kinds <= {"none", "wn"}:

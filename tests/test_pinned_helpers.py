@@ -144,3 +144,34 @@ def test_a_finite_zeta_whose_monte_carlo_variance_is_infinite():
     note = zeta("exp(x**2/4)", 16).monte_carlo
     assert note is not None and note.startswith("the Monte-Carlo variance is infinite: |A''(h)|^2 grows")
     assert zeta("exp(x**2/5)", 16).monte_carlo is None
+
+
+def test_zeta_zero_by_symmetry_is_exact_also_by_quadrature():
+    r""":math:`g=\min(|x|,1)` is even, so :math:`A''` is odd and, under the symmetric logistic input with
+    :math:`\beta=0`, :math:`\mathbb E[A''z^k]=0` for even :math:`k` exactly: ζ is 0 with error 0, not a
+    quadrature estimate of 0 with its own error.  Kills the symmetry test ``== 0`` made ``== 1``."""
+    from theory.gamma_decay import zeta
+
+    r = zeta("Min(abs(x), 1)", 32, input="logistic", method="quadrature")
+    assert (r.method, r.value, r.error) == ("quadrature", 0.0, 0.0)
+    assert r.scale > 0
+
+
+def test_a_failed_folder_write_raises_its_own_error_even_if_the_clean_up_finds_nothing(tmp_path, monkeypatch):
+    """The clean-up after a failed write never masks the write's error: here the rename fails after the
+    file system has already dropped the temporary folder, and the caller still sees the rename's error.
+    Kills ``ignore_errors=True`` made ``None`` in that clean-up."""
+    import os
+    import shutil
+
+    from theory.cli import atomic_write_folder
+
+    def rename_lost(src, dst):
+        shutil.rmtree(src)
+        raise OSError("rename lost")
+
+    monkeypatch.setattr(os, "replace", rename_lost)
+    with pytest.raises(OSError, match="rename lost"):
+        atomic_write_folder(tmp_path / "out", {"a.txt": "A"}, ".marker")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

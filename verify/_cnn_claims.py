@@ -127,8 +127,9 @@ def _derived_evidence(j: Judge) -> list[Number]:
     gap, and per layer the audit's measured quadratic term over the autograd one (the kinks' share)."""
     pn = ("pn_derived", SMALL)
     out = [j.number(f"pn_derived M={SMALL} {m}", j.values(*pn, m)) for m in ("gap", "test_error")]
-    out.append(j.number(f"pn_derived - bn at M={SMALL}: test error (paired)",
-                        j.values(*pn, "test_error") - j.values("bn", SMALL, "test_error")))
+    for a, b in (("pn_derived", "bn"), ("pn", "bn"), ("pn_derived", "pn")):
+        out.append(j.number(f"{a} - {b} at M={SMALL}: test error (paired)",
+                            j.values(a, SMALL, "test_error") - j.values(b, SMALL, "test_error")))
     runs = [j.results[key(*pn, s)] for s in range(j.seeds)]
     if not all("derived_gap" in r for r in runs):
         return out
@@ -146,7 +147,7 @@ def _derived_evidence(j: Judge) -> list[Number]:
 
 def claims_241(j: Judge) -> list[Claim]:
     bn_small, bn_large, pn = ("bn", SMALL), ("bn", LARGE), ("pn_gd", SMALL)
-    evidence = [j.number(f"{v} M={M} {m}", j.values(v, M, m)) for v, M in (bn_small, bn_large, pn)
+    evidence = [j.number(f"{v} M={M} {m}", j.values(v, M, m)) for v, M in (bn_small, bn_large, ("pn", SMALL), pn)
                 for m in ("gap", "test_error")]
     evidence.append(j.number(f"pn_gd M={SMALL} gamma^2 (mean of the 5 layers)", np.array(
         [float(np.mean(j.results[key("pn_gd", SMALL, s)]["gamma2"])) for s in range(j.seeds)])))
@@ -158,8 +159,9 @@ def claims_241(j: Judge) -> list[Claim]:
                 "The figure below shows that PN with gamma decay obtains better generalization than BN.",
                 _generalization(j, bn_small, pn), evidence,
                 notes=("the seed's reading: PN + gamma decay at M = 64, population statistics of a fixed training "
-                       "sample, zeta from bnreg's theory per channel (A'' = Heaviside: the seed's ReLU reading), "
-                       "M = images per batch",)),
+                       "sample (the gradient flowing through them, estimated on the batch), zeta from bnreg's theory "
+                       "per channel (A'' = Heaviside: the seed's ReLU reading), M = images per batch; the control "
+                       "'pn' is PN alone",)),
         j.claim("seed.2.4.1.pn_derived_decay", "2.4.1",
                 "The figure below shows that PN with gamma decay obtains better generalization than BN.",
                 _generalization(j, bn_small, ("pn_derived", SMALL)), _derived_evidence(j),

@@ -77,7 +77,7 @@ def _curve(ax, table, label, color, ylabel):
 
 
 def _fig_241(plt, results, seeds, scale):
-    configs = [("bn", SMALL), ("bn", LARGE), ("pn_gd", SMALL), ("pn_derived", SMALL)]
+    configs = [("bn", SMALL), ("bn", LARGE), ("pn", SMALL), ("pn_gd", SMALL), ("pn_derived", SMALL)]
     labels = [f"{variant(v).label.split(' (')[0]}{' (seed)' if v == 'pn_gd' else ''}, M={M}" for v, M in configs]
     fig, ax = plt.subplots(1, 3, figsize=(15, 4.4))
     for i, ((v, M), label) in enumerate(zip(configs, labels)):

@@ -13,7 +13,7 @@ SMALL, LARGE = 64, 256  #: the seed's "M = 64" and "M = 256"
 
 #: (variant, M) of each section; a configuration named in two sections is run once
 SECTIONS: dict[str, tuple[tuple[str, int], ...]] = {
-    "2.4.1": (("bn", SMALL), ("bn", LARGE), ("pn_gd", SMALL), ("pn_derived", SMALL)),
+    "2.4.1": (("bn", SMALL), ("bn", LARGE), ("pn", SMALL), ("pn_gd", SMALL), ("pn_derived", SMALL)),
     "2.4.2": (("plain", SMALL), ("bn", SMALL), ("wn", SMALL), ("wn_mean_bn", SMALL), ("wn_var_bn", SMALL)),
     "2.4.3": tuple((f"bn_layer{k}", M) for k in range(1, LAYERS + 1) for M in BATCHES_243),
     "2.4.4": tuple((v, M) for v in ("bn", "bn_dropout", "wn", "wn_dropout") for M in (SMALL, LARGE)),
@@ -49,8 +49,8 @@ SIZES: dict[str, dict[str, Size]] = {
     "mnist5k": {
         "quick": Size(train=1000, test=1000, epochs=4, seeds=3, pn_sample=1000, pn_refresh=16, pn_hessian=256,
                       derived_audit_batches=16),
-        "default": Size(train=4000, test=1000, epochs=6, seeds=3, pn_sample=2000, pn_refresh=31),
-        "full": Size(train=4000, test=1000, epochs=10, seeds=5, pn_sample=2000, pn_refresh=31),
+        "default": Size(train=1000, test=1000, epochs=10, seeds=3, pn_sample=1000, pn_refresh=16),
+        "full": Size(train=1000, test=1000, epochs=20, seeds=5, pn_sample=1000, pn_refresh=16),
     },
     "cifar10": {
         "quick": Size(train=5000, test=2000, epochs=4, seeds=3, pn_sample=5000, pn_refresh=20),

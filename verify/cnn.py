@@ -39,7 +39,7 @@ from .check import Check
 from .claim import Claim
 from .context import MODES, RunContext
 
-STORE_VERSION = 2  #: bumped when a change to the trainer or the run settings makes saved runs stale (in the
+STORE_VERSION = 3  #: bumped when a change to the trainer or the run settings makes saved runs stale (in the
 #: store's folder name, so an older store is left alone instead of refused or misread)
 
 
