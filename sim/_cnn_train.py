@@ -153,7 +153,7 @@ def _audit(trainer: _Trainer) -> dict[str, np.ndarray]:
     keep, for the first AUDIT_CHANNELS channels of each PN layer with gamma > 0 and a non-zero
     variance, their pre-activations, gamma, beta and the network's zeta (recomputed by the verifier
     from theory)."""
-    model = copy.deepcopy(trainer.model)
+    model = copy.deepcopy(trainer.model).eval()  # test mode, as the refresh reads it (PN trains differently)
     for _, norm in model.population_norms():
         norm.eps = 0.0
     sample = trainer.x[:AUDIT_IMAGES]
