@@ -127,9 +127,10 @@ def _derived_evidence(j: Judge) -> list[Number]:
     gap, and per layer the audit's measured quadratic term over the autograd one (the kinks' share)."""
     pn = ("pn_derived", SMALL)
     out = [j.number(f"pn_derived M={SMALL} {m}", j.values(*pn, m)) for m in ("gap", "test_error")]
-    for a, b in (("pn_derived", "bn"), ("pn", "bn"), ("pn_derived", "pn")):
+    for a, b in (("pn_derived", "bn"), ("pn", "bn")):
         out.append(j.number(f"{a} - {b} at M={SMALL}: test error (paired)",
                             j.values(a, SMALL, "test_error") - j.values(b, SMALL, "test_error")))
+    out += _decay_evidence(j, "pn_derived")
     runs = [j.results[key(*pn, s)] for s in range(j.seeds)]
     if not all("derived_gap" in r for r in runs):
         return out
@@ -145,6 +146,12 @@ def _derived_evidence(j: Judge) -> list[Number]:
     return out
 
 
+def _decay_evidence(j: Judge, decayed: str) -> list[Number]:
+    """What the penalty of ``decayed`` adds to PN alone at M = 64: its gap and test error minus PN's (paired)."""
+    return [j.number(f"{decayed} - pn at M={SMALL}: {m} (paired)",
+                     j.values(decayed, SMALL, m) - j.values("pn", SMALL, m)) for m in ("gap", "test_error")]
+
+
 def claims_241(j: Judge) -> list[Claim]:
     bn_small, bn_large, pn = ("bn", SMALL), ("bn", LARGE), ("pn_gd", SMALL)
     evidence = [j.number(f"{v} M={M} {m}", j.values(v, M, m)) for v, M in (bn_small, bn_large, ("pn", SMALL), pn)
@@ -157,7 +164,7 @@ def claims_241(j: Judge) -> list[Claim]:
                 "increases from 64 to 256.", _generalization(j, bn_large, bn_small), evidence),
         j.claim("seed.2.4.1.pn_gamma_decay", "2.4.1",
                 "The figure below shows that PN with gamma decay obtains better generalization than BN.",
-                _generalization(j, bn_small, pn), evidence,
+                _generalization(j, bn_small, pn), evidence + _decay_evidence(j, "pn_gd"),
                 notes=("the seed's reading: PN + gamma decay at M = 64, population statistics of a fixed training "
                        "sample (the gradient flowing through them, estimated on the batch), zeta from bnreg's theory "
                        "per channel (A'' = Heaviside: the seed's ReLU reading), M = images per batch; the control "
