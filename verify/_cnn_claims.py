@@ -21,7 +21,8 @@ Learning-rate protocols: every claim is judged with the learning rate linear in 
 each claim that compares batch sizes (§2.4.1's BN at 64 vs 256, §2.4.3, §2.4.4) is judged again with
 the rate of M = 64 at every M (id suffix ``.fixed_lr``), both with equal epochs, and both claims note
 whether their verdicts differ.  §2.4.1's "PN + gamma decay" is judged twice: the seed's reading
-(``pn_gd``) and the derived matrix gamma decay (``pn_derived``).
+(``pn_gd``) and the derived matrix gamma decay (``pn_derived``), each with what its penalty adds to
+PN alone (``pn``) in the evidence.
 """
 
 from __future__ import annotations
