@@ -261,11 +261,12 @@ def _penalty_terms(model: SeedCNN) -> dict[str, np.ndarray]:
     return {"derived_quadratic_network": np.array(quad), "derived_first_order_network": np.array(lin)}
 
 
-def _autograd_quadratic(model: SeedCNN, x: torch.Tensor, y: np.ndarray, gammas: list[np.ndarray],
+def _autograd_quadratic(model: SeedCNN, x: torch.Tensor, gammas: list[np.ndarray],
                         unit_covs: list[np.ndarray], M: int) -> np.ndarray:
     """Per derived layer, :math:`\\gamma^{\\top}Z\\gamma` with the autograd (Gauss-Newton) Hessian over the
     whole population ``x`` and the audit's own unit covariance: the audit's measured quadratic term
-    minus this is the kinks' contribution (plus Monte-Carlo noise)."""
+    minus this is the kinks' contribution (plus Monte-Carlo noise).  The labels do not enter: the
+    Gauss-Newton form of the cross-entropy, :math:`J^{\\top}(\\operatorname{diag}p-pp^{\\top})J`, has none."""
     indices = [i for i, _ in model.derived_norms()]
     probs, layers = jacobians(model, x, indices)
     return np.array([g @ nr.gamma_decay_matrix(gauss_newton(layers[i].jacobian, probs), g, cov, M) @ g
@@ -316,7 +317,7 @@ def derived_audit(model: SeedCNN, x: torch.Tensor, y: torch.Tensor, M: int, batc
         "derived_quadratic_measured": [la.quadratic.value for la in layers],
         "derived_quadratic_measured_se": [la.quadratic.stderr for la in layers],
         "derived_first_order_audit": [la.first_order for la in layers],
-        "derived_quadratic_autograd": _autograd_quadratic(model, x, y.cpu().numpy(), [la.gamma for la in layers],
+        "derived_quadratic_autograd": _autograd_quadratic(model, x, [la.gamma for la in layers],
                                                           [la.unit_cov for la in layers], M),
         "derived_network_gap": audit.network_gap.value, "derived_network_gap_se": audit.network_gap.stderr,
         "derived_network_minus_layers": audit.network_minus_layers.value,

@@ -175,3 +175,85 @@ def test_a_failed_folder_write_raises_its_own_error_even_if_the_clean_up_finds_n
         atomic_write_folder(tmp_path / "out", {"a.txt": "A"}, ".marker")
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_formula_listing_carries_each_formulas_note():
+    """``--json``'s listing has, for every formula, its note under ``note`` (None where it has none).
+    Kills the key ``note`` renamed."""
+    from theory._document import listing
+    from theory.latex import all_formulas
+
+    formulas = all_formulas()
+    entries = listing(formulas)["formulas"]
+    assert [e["note"] for e in entries] == [f.note for f in formulas]
+    assert any(e["note"] for e in entries)
+
+
+def test_the_standalone_document_ends_its_environment():
+    r"""The document opens and closes ``document`` once each, the close last.  Kills ``\end{document}``
+    altered."""
+    from theory._document import document
+    from theory.latex import all_formulas
+
+    tex = document(all_formulas())
+    assert tex.count(r"\begin{document}") == tex.count(r"\end{document}") == 1
+    assert tex.rstrip().endswith(r"\end{document}")
+
+
+def test_a_long_sum_is_cut_where_the_next_terms_middle_passes_the_target_width():
+    r""":math:`a+bb+ccc+dddd` in two lines: widths 1, 3, 4, 5 (a sign counts), target 6.5; ``+ ccc`` starts
+    at 4 and its middle (6) is inside the target, so the cut comes before ``+ dddd``.  Kills the first
+    line's running width starting at 1 instead of 0."""
+    from theory.notation import latex_lines
+
+    a, bb, ccc, dddd = sp.symbols("a bb ccc dddd", real=True)
+    assert latex_lines(a + bb + ccc + dddd, 2) == ["a + bb + ccc", "+ dddd"]
+
+
+def test_an_activation_not_real_on_part_of_the_input_says_how_likely_that_part_is():
+    r""":math:`\sqrt x` is not real for :math:`h<0`, probability 1/2 under a standard Gaussian; :math:`\arcsin x`
+    for :math:`|h|>1`, :math:`2\Phi(-1)=0.317`.  Kills the interval's ends made None (the probability is
+    computed in-process here; the command-line tests reach it only in a subprocess)."""
+    from theory.gamma_decay import zeta
+
+    with pytest.raises(ValueError, match=r"h < 0, which has probability 0\.5 "):
+        zeta("sqrt(x)", 32)
+    with pytest.raises(ValueError, match=r"h < -1 or h > 1, which has probability 0\.317"):
+        zeta("asin(x)", 32)
+
+
+def test_zeros_of_a_positive_power_are_those_of_its_base_and_a_negative_power_has_none():
+    r""":math:`\sin^3x=0` on [-4, 4] at :math:`-\pi, 0, \pi`; :math:`(x-1)^{-3}` is never 0.  Kills the base's
+    zeros solved for the window instead of 0."""
+    assert zeros_in(sp.sin(X) ** 3, sp.Integer(0), -4.0, 4.0).points == (-sp.pi, 0, sp.pi)
+    assert zeros_in((X - 1) ** -3, sp.Integer(0), -5.0, 5.0).points == ()
+
+
+def test_the_latex_commands_help_names_the_command(capsys):
+    """``python -m theory.latex --help`` shows its own invocation.  Kills the program name altered."""
+    from theory.latex import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: python -m theory.latex")
+
+
+def test_a_bad_argument_of_the_finite_n_wn_error_is_named():
+    """``wn_error_finite`` refuses a non-positive ζ by its name.  Kills the name in the message altered."""
+    from theory.teacher_student import wn_error_finite
+
+    with pytest.raises(ValueError, match=r"^zeta must be finite and > 0"):
+        wn_error_finite(2.0, -0.1, 0.5, 64)
+
+
+def test_the_closed_form_of_a_polynomial_times_exponential_curvature_is_its_quadrature():
+    r""":math:`g=(x-1)e^x` has :math:`A''=xe^x`, a polynomial times an exponential: at :math:`\beta=0.5` the
+    closed form of ζ (through :math:`(\gamma z+\beta)^n`) equals the quadrature's.  Kills ``+ b`` made ``- b``
+    in the polynomial's argument (invisible at :math:`\beta=0` or :math:`n=0`)."""
+    from theory.gamma_decay import zeta
+
+    closed = zeta("(x-1)*exp(x)", 32, beta=0.5, method="closed form")
+    numeric = zeta("(x-1)*exp(x)", 32, beta=0.5, method="quadrature")
+    assert (closed.method, numeric.method) == ("closed form", "quadrature")
+    assert closed.value == pytest.approx(numeric.value, rel=1e-10)

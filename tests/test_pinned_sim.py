@@ -184,3 +184,52 @@ def test_a_cnn_run_can_be_trained_for_its_model():
     model = train_cnn_model(CNNRun("bn", 32, 0, epochs=1, eval_train=64), synthetic_images())
     assert isinstance(model, torch.nn.Module)
     assert sum(isinstance(m, torch.nn.BatchNorm2d | torch.nn.BatchNorm1d) for m in model.modules()) == 5
+
+
+def test_a_ratio_of_sums_has_the_delta_method_error_of_correlated_units():
+    r"""For units :math:`(a_b, c_b)` the ratio :math:`\sum a/\sum c` has standard error
+    :math:`\sqrt{\widehat{\mathrm{Var}}(a-rc)/n}/\bar c`, with :math:`\mathrm{Var}(a-rc)` from the
+    sums of :math:`a^2, c^2, ac`; here computed directly from the units.  Kills :math:`\sum ac` subtracted
+    instead of added."""
+    from sim._streaming import RunningRatio
+
+    rng = np.random.default_rng(np.random.SeedSequence(11))
+    c = rng.uniform(1.0, 3.0, 50)
+    a = 2.0 * c + rng.normal(0.0, 0.3, 50)  # strongly correlated with c
+    ratio = RunningRatio()
+    for chunk in np.array_split(np.arange(50), 4):
+        ratio.add_sums(chunk.size, a[chunk].sum(), c[chunk].sum(), (a[chunk] ** 2).sum(), (c[chunk] ** 2).sum(),
+                       (a[chunk] * c[chunk]).sum())
+    r = a.sum() / c.sum()
+    se = np.sqrt(np.sum((a - r * c) ** 2) / 49 / 50) / c.mean()
+    estimate = ratio.estimate()
+    assert estimate.value == pytest.approx(r, rel=1e-12)
+    assert estimate.stderr == pytest.approx(se, rel=1e-9)
+
+
+def test_a_worker_watches_for_its_parent_from_a_daemon_thread(monkeypatch):
+    """A worker's watch for an ended parent runs in a daemon thread, so it never keeps the worker alive
+    (the process-wide settings of the worker set-up are replaced by recorders here).  Kills
+    ``daemon=True`` made None."""
+    import signal
+    import threading
+
+    import sim.executor as executor
+
+    started = []
+
+    class Recorder:
+        def __init__(self, target, args, daemon):
+            started.append((target, args, daemon))
+
+        def start(self):
+            pass
+
+    for var in executor._BLAS_ENV:
+        monkeypatch.setenv(var, "1")
+    monkeypatch.setattr(executor, "threadpool_limits", lambda n: None)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)
+    monkeypatch.setattr(executor.tqdm, "set_lock", lambda lock: None)
+    monkeypatch.setattr(threading, "Thread", Recorder)
+    executor._init_process(1, 12345)
+    assert started == [(executor._exit_when_orphaned, (12345,), True)]
