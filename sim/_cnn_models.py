@@ -27,7 +27,7 @@ from ._cnn_layers import (
 
 CONV_WIDTHS = (32, 32, 64, 64)
 HIDDEN = 512
-NORMS: tuple[str, ...] = ("none", "bn", "pn", "pn_alone", "pn_derived", "wn", "wn_mean", "wn_var")
+NORMS: tuple[str, ...] = ("none", "bn", "pn", "pn_gd", "pn_derived", "wn", "wn_mean", "wn_var")
 _BIASED = {"none", "wn"}  # the others carry the shift beta in the normalization
 _WN_GAIN = {"wn": HE_GAIN, "wn_mean": HE_GAIN, "wn_var": None}  # wn_var: the scale gamma follows 1/sigma_B
 
@@ -35,8 +35,8 @@ _WN_GAIN = {"wn": HE_GAIN, "wn_mean": HE_GAIN, "wn_var": None}  # wn_var: the sc
 def _norm(kind: str, channels: int, conv: bool) -> nn.Module:
     if kind == "bn":
         return nn.BatchNorm2d(channels) if conv else nn.BatchNorm1d(channels)
-    if kind in ("pn", "pn_alone"):
-        return PopulationNorm(channels, decay=kind == "pn")
+    if kind in ("pn", "pn_gd"):  # PN alone, PN + the seed's gamma decay
+        return PopulationNorm(channels, decay=kind == "pn_gd")
     if kind == "pn_derived":
         return DerivedPopulationNorm(channels)
     if kind == "wn_mean":

@@ -60,8 +60,8 @@ class Variant:
 _FIXED = {
     "plain": Variant(("none",) * LAYERS, 0.0, "plain SGD"),
     "bn": Variant(("bn",) * LAYERS, 0.0, "BN"),
-    "pn": Variant(("pn_alone",) * LAYERS, 0.0, "PN alone (no penalty)"),
-    "pn_gd": Variant(("pn",) * LAYERS, 0.0, "PN + gamma decay (seed's reading: one-neuron ζ, M = images)"),
+    "pn": Variant(("pn",) * LAYERS, 0.0, "PN alone (no penalty)"),
+    "pn_gd": Variant(("pn_gd",) * LAYERS, 0.0, "PN + gamma decay (seed's reading: one-neuron ζ, M = images)"),
     "pn_derived": Variant(("pn_derived",) * LAYERS, 0.0, "PN + derived matrix gamma decay"),
     "wn": Variant(("wn",) * LAYERS, 0.0, "WN"),
     "wn_mean_bn": Variant(("wn_mean",) * LAYERS, 0.0, "WN + mean-only BN"),

@@ -204,7 +204,7 @@ def test_one_training_step_changes_what_it_should(name):
     kinds = set(variant(name).norms)
     if kinds & {"bn", "wn_mean", "wn_var"}:
         assert any("running" in k for k in changed)  # BN-type layers update their moving averages
-    if kinds & {"pn", "pn_alone"}:  # the first step refreshes the population statistics and zeta, nothing else
+    if kinds & {"pn", "pn_gd"}:  # the first step refreshes the population statistics and zeta, nothing else
         assert changed == {k for k in buffers if "population" in k or k.endswith("zeta")}
         assert all(float(norm.zeta.min()) > 0 for _, norm in trainer.model.population_norms())
     if kinds <= {"none", "wn"}:
