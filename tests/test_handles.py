@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from sim import make_executor
+from sim import BNConfig, GridPoint, make_executor
 from theory.errors import BadInput
 from verify import RunContext, _streams, run
 from verify._ladder import collect
-from verify.requests import BatchNoiseRequest
+from verify.requests import BatchNoiseRequest, SweepRequest, by_alpha
 
 #: the quick plan without M = 8, which the claim normalization-error-second-order reads
 NO_M8 = _streams.MonteCarloSize(2**14, (32, 128))
@@ -35,7 +35,7 @@ import sys
 from theory.cli import run_main
 from verify import _streams, normalization_error
 from verify.all import main
-from verify.requests import BatchNoiseRequest
+from verify.requests import BatchNoiseRequest, SweepRequest, by_alpha
 _streams.SIZES["quick"] = _streams.MonteCarloSize(2**14, (32, 128))
 def ran(self, ctx):
     raise SystemExit("a simulation ran")
@@ -69,3 +69,28 @@ def test_collect_keys_results_by_handle_in_plan_order():
     assert collect(plan, sims) == {_streams.GAUSSIAN_32: sims["a"], _streams.GAUSSIAN_8: sims["b"]}
     with pytest.raises(ValueError, match="gaussian,M=8 has M=32"):
         collect({_streams.GAUSSIAN_8: "a"}, sims)
+
+
+def test_a_sweeps_result_must_have_the_grid_points_its_request_asked_for():
+    request = SweepRequest("linear", 32, (0.5, 2.0), 2, 1, 0.5)
+    asked = {GridPoint(32, None, 0.5): {}, GridPoint(32, None, 2.0): {}}
+    assert request.grid() == set(asked)
+    assert collect({"linear": request}, {request: asked}) == {"linear": asked}
+    for planted in ({GridPoint(64, None, 0.5): {}, GridPoint(64, None, 2.0): {}},  # another N
+                    {GridPoint(32, None, 0.5): {}}):  # a point missing
+        with pytest.raises(ValueError, match=r"grid points \(N, M, alpha\)"):
+            collect({"linear": request}, {request: planted})
+
+
+def test_a_bn_sweeps_grid_has_each_batch_size_or_its_configurations():
+    config = BNConfig(M=16)
+    assert SweepRequest("bn", 32, (1.0,), 2, 1, 0.5, config=config).grid() == {GridPoint(32, 16, 1.0)}
+    assert SweepRequest("bn", 32, (1.0,), 2, 1, 0.5, config=config, Ms=(4, 8)).grid() == {
+        GridPoint(32, 4, 1.0), GridPoint(32, 8, 1.0)}
+
+
+def test_the_teacher_student_checks_read_n_from_the_result():
+    grid = {GridPoint(48, None, 0.5): {"a": 1}, GridPoint(48, None, 2.0): {"a": 2}}
+    assert by_alpha(grid) == (48, {0.5: {"a": 1}, 2.0: {"a": 2}})
+    with pytest.raises(ValueError, match="one N"):
+        by_alpha({**grid, GridPoint(64, None, 1.0): {}})

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from theory.cli import run_main
+from theory.errors import BadInput
 from theory.latex import all_formulas
 from verify import activation, report
 from verify._mathml import UntypesetLatex, latex_text, mathml
-from verify._report_rows import claim_rows, detectable_rows
+from verify._report_rows import FIELDS, claim_rows, detectable_rows, read_report
 from verify.all import main as all_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +102,8 @@ def test_the_command_writes_the_page(tmp_path, capsys, full_page):
     ("{not json", ["r.json", "-o", "p.html"], "is not a JSON report"),
     ('{"checks": 1}', ["r.json", "-o", "p.html"], "is not a report of python -m verify.all"),
     ("[]", ["r.json", "-o", "p.html"], "is not a report of python -m verify.all"),
+    ('{"checks": [], "claims": [1]}', ["r.json", "-o", "p.html"], "entry 0 of 'claims' lacks 'every field'"),
+    ('{"checks": [{"name": "a"}], "claims": []}', ["r.json", "-o", "p.html"], "entry 0 of 'checks' lacks 'kind'"),
     ("{}", ["r.json", "-o", "p.txt"], "-o must end in .html"),
     ("{}", ["r.json", "-o", "no/such/p.html"], "does not exist"),
     ("{}", ["r.json", "-o", "."], "must end in .html"),
@@ -115,6 +118,17 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys,
     assert code == 2 and captured.out == "" and "Traceback" not in captured.err
     assert len(captured.err.splitlines()) == 1 and message in captured.err
     assert sorted(tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("key", ["checks", "claims"])
+def test_a_report_edited_by_hand_is_bad_input_naming_the_missing_field(tmp_path, full, key):
+    assert read_report(FULL) == full  # every committed report has every field its readers index
+    for field in FIELDS[key]:
+        edited = json.loads(json.dumps(full))
+        del edited[key][-1][field]
+        (tmp_path / "r.json").write_text(json.dumps(edited))
+        with pytest.raises(BadInput, match=f"entry {len(full[key]) - 1} of '{key}' lacks '{field}'"):
+            read_report(tmp_path / "r.json")
 
 
 def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch, capsys):

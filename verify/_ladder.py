@@ -25,6 +25,7 @@ from theory.errors import BadInput
 from .check import Check
 from .claim import Claim
 from .context import RunContext
+from .requests import SweepRequest
 
 Results = Mapping[Any, Any]
 Plan = dict[Hashable, Any]
@@ -136,7 +137,8 @@ class Ladder:
 
 def collect(plan: Plan, sims: Mapping[Any, Any]) -> dict[Hashable, Any]:
     """Each handle's result, checked to be its own: every setting of :data:`SETTINGS` that both
-    the handle and the result carry (the batch size M first) must agree.
+    the handle and the result carry (the batch size M first) must agree, and a sweep's result must
+    have exactly the grid points (N, M, alpha) its request asked for.
 
     Parameters
     ----------
@@ -153,7 +155,7 @@ def collect(plan: Plan, sims: Mapping[Any, Any]) -> dict[Hashable, Any]:
     Raises
     ------
     ValueError
-        If a result's setting differs from its handle's.
+        If a result's setting differs from its handle's, or a sweep's points from its request's.
     """
     out = {}
     for handle, request in plan.items():
@@ -162,6 +164,9 @@ def collect(plan: Plan, sims: Mapping[Any, Any]) -> dict[Hashable, Any]:
             mine, theirs = getattr(handle, name, None), getattr(result, name, None)
             if mine is not None and theirs is not None and mine != theirs:
                 raise ValueError(f"the result for {_label(handle)} has {name}={theirs!r}, not {mine!r}")
+        if isinstance(request, SweepRequest) and set(result) != request.grid():
+            raise ValueError(f"the result for {_label(handle)} has the grid points (N, M, alpha) {_points(result)}, "
+                             f"not the {_points(request.grid())} it asked for")
         out[handle] = result
     return out
 
@@ -169,6 +174,11 @@ def collect(plan: Plan, sims: Mapping[Any, Any]) -> dict[Hashable, Any]:
 def _label(handle: Hashable) -> str:
     """A handle's name in a message: its ``key`` where it has one."""
     return str(getattr(handle, "key", handle))
+
+
+def _points(grid) -> list[tuple]:
+    """A sweep's grid points as sorted (N, M, alpha) tuples, for a message."""
+    return sorted(((p.N, p.M or 0, p.alpha) for p in grid))
 
 
 def _listed(value) -> list:

@@ -79,13 +79,44 @@ def parts(report: dict) -> list[str]:
     return list(dict.fromkeys(c["section"][:1] for c in report["claims"]))
 
 
+#: the fields of a report's checks and claims that its readers index (every report of ``verify.all`` has
+#: them; the others are read with a default)
+FIELDS = {"checks": ("name", "kind", "holds", "theory", "simulated", "stderr", "tolerance",
+                     "detectable_relative_error"),
+          "claims": ("id", "section", "printed", "verdict", "correction", "evidence_text")}
+
+
 def read_report(path: Path) -> dict:
-    """The report saved at ``path`` by ``python -m verify.all`` (BadInput if it is not JSON or not such a
-    report; OSError if it cannot be read)."""
+    """The report saved at ``path`` by ``python -m verify.all``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The report's JSON file.
+
+    Returns
+    -------
+    dict
+        The report, its checks and claims each with every field of :data:`FIELDS`.
+
+    Raises
+    ------
+    BadInput
+        If it is not JSON or not such a report (a list missing, an entry without a field its readers need,
+        as in a report edited by hand): one line naming the first such entry and field.
+    OSError
+        If it cannot be read.
+    """
     try:
         report = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not a JSON report: {exc}") from None
-    if not isinstance(report, dict) or not all(isinstance(report.get(k), list) for k in ("checks", "claims")):
+    if not isinstance(report, dict) or not all(isinstance(report.get(k), list) for k in FIELDS):
         raise BadInput(f"{path} is not a report of python -m verify.all (no lists 'checks' and 'claims')")
+    for key, fields in FIELDS.items():
+        for i, entry in enumerate(report[key]):
+            missing = [f for f in fields if f not in entry] if isinstance(entry, dict) else ["every field"]
+            if missing:
+                raise BadInput(f"{path} is not a report of python -m verify.all: entry {i} of '{key}' lacks "
+                               f"{missing[0]!r}")
     return report

@@ -116,6 +116,13 @@ class SweepRequest:
             return None
         return Path(ctx.results_dir) / f"{self.kind}-{hashlib.sha1(repr(self).encode()).hexdigest()[:12]}"
 
+    def grid(self) -> set[GridPoint]:
+        """The points its result must have (:func:`verify._ladder.collect` checks them): its ``N``, each
+        batch size (None for the linear solvers; the configuration's M when ``Ms`` is not given), each alpha."""
+        Ms: tuple[int | None, ...] = (None,) if self.kind == "linear" else (
+            self.Ms if self.Ms is not None else (self.config.M if self.config is not None else BNConfig().M,))
+        return {GridPoint(self.N, M, float(a)) for M in Ms for a in self.alphas}
+
     def plan(self, ctx: RunContext, parallel: bool = True) -> SweepPlan:
         """Its tasks (:func:`sim.plan_sweep_grid`), for :func:`run_requests` to queue with the others'."""
         return plan_sweep_grid(
@@ -185,8 +192,9 @@ def run_requests(requests: Iterable[Request], ctx: RunContext, executor: Executo
     return {r: out[r] for r in requests}
 
 
-def by_alpha(grid: dict[GridPoint, dict]) -> dict[float, dict]:
-    """A one-N, one-M sweep keyed by alpha."""
-    if len({(p.N, p.M) for p in grid}) != 1:
+def by_alpha(grid: dict[GridPoint, dict]) -> tuple[int, dict[float, dict]]:
+    """A one-N, one-M sweep: its N (read from the result, the one owner of it) and its points keyed by alpha."""
+    sizes = {(p.N, p.M) for p in grid}
+    if len(sizes) != 1:
         raise ValueError("by_alpha needs a sweep at one N and one batch size")
-    return {p.alpha: arrays for p, arrays in grid.items()}
+    return sizes.pop()[0], {p.alpha: arrays for p, arrays in grid.items()}

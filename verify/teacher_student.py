@@ -136,10 +136,12 @@ def _ridge_checks(N: int, alpha: float, point: dict[str, np.ndarray]) -> list[Ch
 
 @LADDER.checks
 def linear_checks(ctx: RunContext, sims) -> list[Check]:
-    N, out = ctx.pick(SIZES).N, []
-    for a, point in by_alpha(sims["linear"]).items():
+    out: list[Check] = []
+    N, linear = by_alpha(sims["linear"])
+    for a, point in linear.items():
         out += _solver_checks(N, a, point, ("ls",)) + _ridge_checks(N, a, point)
-    for a, point in by_alpha(sims["gd"]).items():
+    N, gd = by_alpha(sims["gd"])
+    for a, point in gd.items():
         out += _solver_checks(N, a, point, ("gd", "wn0"))
     return out
 
@@ -156,10 +158,6 @@ def _num(expr: sp.Expr, alpha: float, zeta: float = 0.0) -> float:
     return float(expr.subs({ts.alpha: alpha, ts.zeta: zeta, ts.delta2: DELTA**2}))
 
 
-def _ends(ctx: RunContext, sims) -> tuple[int, dict[float, dict]]:
-    return ctx.pick(SIZES).N, by_alpha(sims["linear"])
-
-
 @LADDER.claim
 def teacher_output(ctx: RunContext, sims) -> Claim:
     w2 = sp.Symbol("E|w*|^2", positive=True)
@@ -171,7 +169,7 @@ def teacher_output(ctx: RunContext, sims) -> Claim:
 
 
 def _sgd_branch_claim(ctx: RunContext, sims, below: bool) -> Claim:
-    N, lin = _ends(ctx, sims)
+    N, lin = by_alpha(sims["linear"])
     a = min(x for x in lin if x < 0.9) if below else max(x for x in lin if x > 1.1)
     printed = printed_formulas()["sgd_below" if below else "sgd_above"]
     derived = ts.sgd_error_branches()[0 if below else 1]
@@ -200,7 +198,7 @@ def sgd_alpha_gt_1(ctx: RunContext, sims) -> Claim:
 
 @LADDER.claim
 def stieltjes_G(ctx: RunContext, sims) -> Claim:
-    N, lin = _ends(ctx, sims)
+    N, lin = by_alpha(sims["linear"])
     a, zeta = max(x for x in lin if x > 1.1), 0.25
     j = int(np.argmin(np.abs(lin[a]["zetas"] - zeta)))
     g_sim, g_se = mean_se(lin[a]["stieltjes"][:, j])
@@ -219,7 +217,7 @@ def stieltjes_G(ctx: RunContext, sims) -> Claim:
 
 @LADDER.claim
 def eps_wn(ctx: RunContext, sims) -> Claim:
-    N, lin = _ends(ctx, sims)
+    N, lin = by_alpha(sims["linear"])
     a, zeta = max(x for x in lin if x > 1.1), 1 / (2 * M)
     j = int(np.argmin(np.abs(lin[a]["zetas"] - zeta)))
     e_sim, e_se = mean_se(lin[a]["ridge"][:, j], lin[a]["dataset"])
@@ -237,7 +235,7 @@ def eps_wn(ctx: RunContext, sims) -> Claim:
 
 @LADDER.claim
 def optimal_zeta(ctx: RunContext, sims) -> Claim:
-    N, lin = _ends(ctx, sims)
+    N, lin = by_alpha(sims["linear"])
     best = {a: float(p["zetas"][int(np.argmin(p["ridge_conditional"].mean(axis=0)))]) for a, p in sorted(lin.items())}
     # judged by the derivation, in the convention of the seed's own G (its red curve is drawn from
     # it); the simulated argmin is the evidence; in the per-sample loss the optimum is zeta_R*/alpha
