@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -41,6 +42,21 @@ def _strict_numpy():
     """Floating-point overflow, division by zero and invalid operations raise in tests."""
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _uncached_for_mutation_stats():
+    """mutmut's stats run (``MUTANT_UNDER_TEST=stats``) records which functions each test reaches, and runs a
+    mutant against those tests only.  A derivation cached by an earlier test would hide its helpers from every
+    later test (each helper would be tried against one test), so there every test starts with the caches of
+    theory and sim empty (docs/mutation.md).  Any other run keeps its caches."""
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        for name, module in list(sys.modules.items()):
+            if name.partition(".")[0] in ("theory", "sim"):
+                for value in list(vars(module).values()):
+                    if callable(getattr(value, "cache_clear", None)):
+                        value.cache_clear()
+    yield
 
 
 @pytest.fixture(scope="session")

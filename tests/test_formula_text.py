@@ -1,10 +1,15 @@
-"""The words of the LaTeX export, pinned: every formula's title, seed section, left side, assumptions, note,
-the symbol it defines and its layout are the ones in ``tests/data/formula_text.json``.
+"""The LaTeX export, pinned: every formula's title, seed section, left side, assumptions, note, the symbol it
+defines, its layout and its printed right side are the ones in ``tests/data/formula_text.json``.
 
-The derivations' right sides are checked by the round trip of ``tests/test_latex.py``; the text around them is
-typed by hand and printed in a paper, and a changed word (a title dropped, a note upper-cased, ``\\lambda_{+}``
-made ``XX\\lambda_{+}XX``) went unnoticed by every other test (docs/mutation.md).  After an intended change,
-rewrite the file with ``python -m tests.test_formula_text`` and review its diff."""
+The text around a formula is typed by hand and printed in a paper, and a changed word (a title dropped, a note
+upper-cased, ``\\lambda_{+}`` made ``XX\\lambda_{+}XX``) went unnoticed by every other test (docs/mutation.md).
+The right side is what SymPy derived (pinned at 1.14.0; the print is the same under any hash seed): the round
+trip of ``tests/test_latex.py`` checks that the print is the derivation, and the derivations are checked by their
+own tests and, where the seed claims them, by ``python -m verify.all``'s simulations; this snapshot pins that the
+derivation so checked is the one exported, so that a changed derivation (a coefficient, a sign, the wrong one of
+two results) fails here at once and not only in the verifier's next run.
+After an intended change, rewrite the file with ``python -m tests.test_formula_text``, review its diff and run
+the verifier."""
 
 from __future__ import annotations
 
@@ -19,10 +24,10 @@ SNAPSHOT = Path(__file__).parent / "data" / "formula_text.json"
 
 
 def formula_text() -> dict[str, dict[str, object]]:
-    """The hand-typed fields of every exported formula, by label."""
+    """The hand-typed fields and the printed equation of every exported formula, by label."""
     return {f.label: {"title": f.title, "section": f.section, "lhs": f.lhs, "assumptions": f.assumptions,
                       "note": f.note, "defines": None if f.defines is None else f.defines.name, "lines": f.lines,
-                      "region": {k: list(v) for k, v in f.region.items()}}
+                      "region": {k: list(v) for k, v in f.region.items()}, "latex": f.latex()}
             for f in all_formulas()}
 
 

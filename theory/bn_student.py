@@ -603,10 +603,10 @@ def effective_ridge_zeta(alpha_value, M_value, delta_value, *, branch: str = "we
     for idx in np.ndindex(a.shape):
         ai, di, ti = float(a[idx]), float(d[idx]), float(t[idx])
         best = di**2
+        if branch == "weak" and best == 0:  # no zeta in (0, delta^2]: NaN, before log(0) is taken
+            continue
         g = lambda lz: float(wn_error(ai, float(np.exp(lz)), di)) - ti  # noqa: E731
         lo_end, hi_end = (np.log(1e-12), np.log(best)) if branch == "weak" else (np.log(max(best, 1e-12)), np.log(1e8))
-        if branch == "weak" and best == 0:
-            continue
         if g(lo_end) * g(hi_end) <= 0:
             out[idx] = float(np.exp(brentq(g, lo_end, hi_end, xtol=1e-14, rtol=1e-12)))
     return _out(out)

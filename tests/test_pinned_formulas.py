@@ -1,0 +1,105 @@
+"""Properties pinned by the fifth mutation round (docs/mutation.md, samples E and F): each test states what it
+pins and gets its expected value by an independent route (a count that is exact, a known closed form, a
+quadrature, an invariant)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from theory import _marchenko_pastur as mp
+from theory import bn_student as bs
+from theory import teacher_student as ts
+from theory.errors import BadInput
+
+
+def test_a_constant_has_no_bai_silverstein_correction():
+    """sum_i f(mu_i) of a constant f is p f exactly, so its 1/n correction is 0; a constant added to f adds none."""
+    y = sp.Rational(1, 3)
+    assert mp.bai_silverstein_mean(sp.Integer(1), y) == 0
+    f = 1 / (mp.x + 2)
+    assert sp.simplify(mp.bai_silverstein_mean(f + 5, y) - mp.bai_silverstein_mean(f, y)) == 0
+
+
+#: every public number-valued function of Part 2's theory with a valid call; each argument is validated
+VALID_CALLS = [
+    (ts.bn_interpolation_error, {"alpha": 0.5, "zeta_loss": 0.1, "delta": 0.5}),
+    (ts.mp_stieltjes, {"alpha": 2.0, "zeta": 0.1}),
+    (ts.optimal_zeta, {"delta": 0.5}),
+    (ts.ridge_correction, {"alpha": 2.0, "zeta": 0.1, "delta": 0.5}),
+    (ts.sgd_error, {"alpha": 2.0, "delta": 0.5}),
+    (ts.sgd_error_finite, {"N": 32, "P": 64, "delta": 0.5}),
+    (ts.wn_error, {"alpha": 2.0, "zeta": 0.1, "delta": 0.5}),
+    (ts.wn_error_finite, {"alpha": 2.0, "zeta": 0.1, "delta": 0.5, "N": 32}),
+    (ts.zeta_map, {"zeta_loss": 0.1, "alpha": 2.0}),
+    (ts.bn_equivalent_zeta, {"M": 32}),
+    (bs.bn_chi_factor, {"M_value": 32}),
+    (bs.bn_student_error, {"alpha_value": 2.0, "M_value": 32, "delta_value": 0.5}),
+    (bs.bn_student_gamma, {"alpha_value": 2.0, "M_value": 32, "delta_value": 0.5}),
+    (bs.bn_student_overlap, {"alpha_value": 2.0, "M_value": 32, "delta_value": 0.5}),
+    (bs.effective_ridge_zeta, {"alpha_value": 2.0, "M_value": 32, "delta_value": 0.5}),
+    (bs.pn_student_error, {"alpha_value": 2.0, "delta_value": 0.5}),
+]
+_RULE = re.compile(r"(?P<name>\w+) must be (?:finite and (?P<sign>>=?) 0|an integer >= (?P<least>[12])), "
+                   r"got (?P<got>.+)")
+
+
+@pytest.mark.parametrize(("fn", "valid", "param"), [(f, v, p) for f, v in VALID_CALLS for p in v],
+                         ids=lambda x: getattr(x, "__name__", None) if callable(x) else None)
+def test_a_bad_argument_gets_the_rule_it_broke_in_one_line_naming_it(fn, valid, param):
+    """The message names the argument (without the ``_value`` suffix), states its rule and quotes the value,
+    and the rule stated is the rule applied: a bound is refused exactly when the message says it is."""
+    for bad in (math.nan, -1.0):
+        with pytest.raises(BadInput) as err:
+            fn(**{**valid, param: bad})
+        rule = _RULE.fullmatch(str(err.value))
+        assert rule is not None, str(err.value)
+        assert rule["name"] == param.removesuffix("_value") and rule["got"] == repr(bad)
+    if rule["least"]:
+        refused, accepted = int(rule["least"]) - 1, int(rule["least"])
+    else:
+        refused, accepted = (0.0, None) if rule["sign"] == ">" else (-1e-300, 0.0)
+    with pytest.raises(BadInput, match=f"^{rule['name']} must be"):
+        fn(**{**valid, param: refused})
+    if accepted is not None:
+        fn(**{**valid, param: accepted})
+
+
+@pytest.mark.parametrize("direction_term", [False, True])
+def test_the_bn_students_gamma_at_alpha_one_is_the_limit_from_either_side(direction_term):
+    """alpha = 1 has its own branch (the two sides' forms are 0/0 or singular there); gamma is continuous."""
+    at = [float(bs.bn_student_gamma(a, 32, 0.5, direction_term=direction_term)) for a in (1 - 1e-9, 1.0, 1 + 1e-9)]
+    assert at[1] == pytest.approx(at[0], rel=1e-7) and at[1] == pytest.approx(at[2], rel=1e-7)
+
+
+def test_a_running_variance_is_the_unbiased_variance_of_its_units_with_the_variance_estimates_error():
+    """Streamed in two chunks about a shift, the variance is numpy's ddof=1 variance, and its standard error is
+    sqrt((mu4 - var^2 (n-3)/(n-1))/n) from the central moments (the sample variance's variance)."""
+    from sim._streaming import RunningVariance  # noqa: PLC0415 - the streaming estimators have no public name
+
+    x = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 16.0])
+    running = RunningVariance(shift=3.0)
+    running.add(np, x[:2])
+    running.add(np, x[2:])
+    got, n = running.estimate(), x.size
+    central = x - x.mean()
+    var_b, mu4 = np.mean(central**2), np.mean(central**4)
+    assert got.value == pytest.approx(np.var(x, ddof=1), rel=1e-12) and got.units == n
+    assert got.stderr == pytest.approx(math.sqrt((mu4 - var_b**2 * (n - 3) / (n - 1)) / n), rel=1e-12)
+
+
+@pytest.mark.gpu
+def test_cupys_heaviside_is_numpys_on_each_side_and_at_zero():
+    """lambdify's CuPy modules bring their own Heaviside (CuPy has none): 0 below, 1 above, H(0) as asked."""
+    from sim._backend import lambdify_modules  # noqa: PLC0415 - the CuPy table has no public name
+
+    cupy = pytest.importorskip("cupy")
+    x = sp.Symbol("x", real=True)
+    points = np.array([-2.0, -1e-300, 0.0, 1e-300, 3.0])
+    for h0 in (0, sp.Rational(1, 2), 1):
+        on_gpu = sp.lambdify(x, sp.Heaviside(x, h0), modules=lambdify_modules(cupy))(cupy.asarray(points))
+        np.testing.assert_array_equal(cupy.asnumpy(on_gpu), np.heaviside(points, float(h0)))
