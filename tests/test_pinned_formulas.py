@@ -13,8 +13,10 @@ import sympy as sp
 
 from theory import _marchenko_pastur as mp
 from theory import bn_student as bs
+from theory import network_regularizer as nr
 from theory import teacher_student as ts
 from theory.errors import BadInput
+from theory.gamma_decay import zeta
 
 
 def test_a_constant_has_no_bai_silverstein_correction():
@@ -103,3 +105,60 @@ def test_cupys_heaviside_is_numpys_on_each_side_and_at_zero():
     for h0 in (0, sp.Rational(1, 2), 1):
         on_gpu = sp.lambdify(x, sp.Heaviside(x, h0), modules=lambdify_modules(cupy))(cupy.asarray(points))
         np.testing.assert_array_equal(cupy.asnumpy(on_gpu), np.heaviside(points, float(h0)))
+
+
+@pytest.mark.parametrize("activation", ["heaviside(x)", "sign(x)", "x + heaviside(x - 0.3)"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_zeta_of_an_activation_with_a_jump_by_quadrature_is_its_closed_form_off_the_centre(activation, bias):
+    """A jump puts a Dirac delta into A''; quadrature places it at z = (jump - beta)/gamma, which only a beta
+    other than 0 and an asymmetric input (the exponential) tell from (kink + beta)/gamma."""
+    closed, quadrature = (zeta(activation, 32, gamma=1.3, beta=0.7, input="exponential", bias=bias, method=m).value
+                          for m in ("closed form", "quadrature"))
+    assert quadrature == pytest.approx(closed, rel=1e-12)
+
+
+_GAMMA, _UNIT_COV = np.ones(2), np.eye(4)  # a layer of C = 2 channels
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: nr.gamma_decay_matrix(np.eye(3), _GAMMA, _UNIT_COV, 8),
+     "the Hessian must be a (4, 4) matrix over (beta, gamma), got (3, 3)"),
+    (lambda: nr.shift_covariance(_GAMMA, np.eye(3), 8),
+     "gamma must be a vector of C scales and cov a (2C, 2C) matrix, got (2,) and (3, 3)"),
+    (lambda: nr.shift_covariance(_GAMMA, np.triu(np.ones((4, 4))), 8),
+     "the covariance of (u, v) over units must be symmetric"),
+    (lambda: nr.first_order_term(_GAMMA, _UNIT_COV, 8, np.zeros((2, 3)), np.zeros((2, 2, 2))),
+     "grad must have shape (2, 2) and grad_cov (2, 2, 2), got (2, 3), (2, 2, 2)"),
+    (lambda: nr.effective_batch_size(np.ones(2), np.ones(3), 8),
+     "variance and cov_uu must be vectors of one length, got (2,) and (3,)"),
+    (lambda: nr.effective_batch_size(np.ones(2), -np.ones(2), 8), "variance and cov_uu must be non-negative"),
+    (lambda: nr.effective_batch_size(-np.ones(2), np.ones(2), 8), "variance and cov_uu must be non-negative"),
+], ids=["hessian", "cov", "symmetric", "grad", "lengths", "negative-cov", "negative-variance"])
+def test_a_bad_layer_is_refused_with_the_shapes_it_needs_and_got(call, message):
+    """The network regularizer's refusals say, in full, what a layer of C channels needs and what came."""
+    with pytest.raises(BadInput) as err:
+        call()
+    assert str(err.value) == message
+
+
+def test_an_activation_that_cannot_be_analysed_says_why_in_at_most_300_characters(monkeypatch):
+    """A library failure inside the analysis (here a long ArithmeticError) is bad input, its message cut at 300."""
+    import theory.gamma_decay as gamma_decay  # noqa: PLC0415 - the analysis step is patched where it is looked up
+
+    def failing(*args):
+        raise ArithmeticError("x" * 400)
+
+    monkeypatch.setattr(gamma_decay, "classify", failing)
+    with pytest.raises(BadInput) as err:
+        gamma_decay.classified(sp.Symbol("x"), "gaussian", 1.0, 0.0)
+    assert str(err.value) == ("cannot analyse this activation (ArithmeticError: " + "x" * 400)[:300]
+
+
+def test_the_progress_bar_counts_tasks_on_stderr(capsys):
+    """Asked for, the progress of a set of jobs is a bar on stderr labelled "tasks", out of the tasks' total (it
+    is cleared when done)."""
+    from sim import Job, run_jobs  # noqa: PLC0415
+
+    assert run_jobs([Job((1, 2, 3), abs, sweep=False)], progress=True) == [{1: 1, 2: 2, 3: 3}]
+    captured = capsys.readouterr()
+    assert captured.out == "" and re.search(r"\rtasks: +0%.* 0/3 ", captured.err)
