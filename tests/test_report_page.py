@@ -17,7 +17,7 @@ from theory.errors import BadInput
 from theory.latex import all_formulas
 from verify import activation, report
 from verify._mathml import UntypesetLatex, latex_text, mathml
-from verify._report_rows import FIELDS, claim_rows, detectable_rows, read_report
+from verify._report_rows import ROW_FIELDS, claim_rows, detectable_rows, read_report
 from verify.all import main as all_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,13 +122,17 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys,
 
 @pytest.mark.parametrize("key", ["checks", "claims"])
 def test_a_report_edited_by_hand_is_bad_input_naming_the_missing_field(tmp_path, full, key):
-    assert read_report(FULL) == full  # every committed report has every field its readers index
-    for field in FIELDS[key]:
+    assert read_report(FULL, report.PAGE_FIELDS) == full  # the committed report has every field the page indexes
+    assert set(ROW_FIELDS[key]) <= set(report.PAGE_FIELDS[key])
+    for field in report.PAGE_FIELDS[key]:
         edited = json.loads(json.dumps(full))
         del edited[key][-1][field]
         (tmp_path / "r.json").write_text(json.dumps(edited))
         with pytest.raises(BadInput, match=f"entry {len(full[key]) - 1} of '{key}' lacks '{field}'"):
-            read_report(tmp_path / "r.json")
+            read_report(tmp_path / "r.json", report.PAGE_FIELDS)
+        if field in ROW_FIELDS[key]:  # README's tables need it too
+            with pytest.raises(BadInput, match=f"lacks '{field}'"):
+                read_report(tmp_path / "r.json")
 
 
 def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch, capsys):

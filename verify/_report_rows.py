@@ -79,25 +79,26 @@ def parts(report: dict) -> list[str]:
     return list(dict.fromkeys(c["section"][:1] for c in report["claims"]))
 
 
-#: the fields of a report's checks and claims that its readers index (every report of ``verify.all`` has
-#: them; the others are read with a default)
-FIELDS = {"checks": ("name", "kind", "holds", "theory", "simulated", "stderr", "tolerance",
-                     "detectable_relative_error"),
-          "claims": ("id", "section", "printed", "verdict", "correction", "evidence_text")}
+#: the fields of a report's checks and claims that the rows read here index (every report of ``verify.all``
+#: has them; a reader that indexes more adds its own, e.g. :data:`verify.report.PAGE_FIELDS`)
+ROW_FIELDS: dict[str, tuple[str, ...]] = {"checks": ("kind", "detectable_relative_error"),
+                                          "claims": ("section", "printed", "verdict", "correction", "evidence_text")}
 
 
-def read_report(path: Path) -> dict:
+def read_report(path: Path, fields: dict[str, tuple[str, ...]] = ROW_FIELDS) -> dict:
     """The report saved at ``path`` by ``python -m verify.all``.
 
     Parameters
     ----------
     path : pathlib.Path
         The report's JSON file.
+    fields : dict, default :data:`ROW_FIELDS`
+        ``{"checks": (...), "claims": (...)}``: the fields every check and claim must have for the reader.
 
     Returns
     -------
     dict
-        The report, its checks and claims each with every field of :data:`FIELDS`.
+        The report, its checks and claims each with every field of ``fields``.
 
     Raises
     ------
@@ -111,11 +112,11 @@ def read_report(path: Path) -> dict:
         report = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not a JSON report: {exc}") from None
-    if not isinstance(report, dict) or not all(isinstance(report.get(k), list) for k in FIELDS):
+    if not isinstance(report, dict) or not all(isinstance(report.get(k), list) for k in ("checks", "claims")):
         raise BadInput(f"{path} is not a report of python -m verify.all (no lists 'checks' and 'claims')")
-    for key, fields in FIELDS.items():
+    for key, needed in fields.items():
         for i, entry in enumerate(report[key]):
-            missing = [f for f in fields if f not in entry] if isinstance(entry, dict) else ["every field"]
+            missing = [f for f in needed if f not in entry] if isinstance(entry, dict) else ["every field"]
             if missing:
                 raise BadInput(f"{path} is not a report of python -m verify.all: entry {i} of '{key}' lacks "
                                f"{missing[0]!r}")

@@ -23,12 +23,15 @@ from theory.latex import all_formulas
 
 from ._html import anchor, checked_page_path, data_uri, esc, number, page, status_badge, verdict_badge
 from ._mathml import latex_text, mathml
-from ._report_rows import PARTS, ClaimRow, claim_rows, detectable_rows, parts, percent, read_report
+from ._report_rows import PARTS, ROW_FIELDS, ClaimRow, claim_rows, detectable_rows, parts, percent, read_report
 from .claim import VERDICTS
 
 __all__ = ["FIGURE_CAPTIONS", "report_page"]
 
 PROG = "python -m verify.report"
+#: the fields of a report's checks and claims the page indexes: the rows' and the check table's and claim links'
+PAGE_FIELDS = {"checks": ROW_FIELDS["checks"] + ("name", "holds", "theory", "simulated", "stderr", "tolerance"),
+               "claims": ROW_FIELDS["claims"] + ("id",)}
 _FINDING = ' class="finding"'  # a failed check's or a wrong claim's row
 #: captions of the figures ``verify.all`` draws, by file name without its suffix
 FIGURE_CAPTIONS = {
@@ -245,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("-o", "--out", type=Path, required=True, help="the page to write (.html)")
     args = p.parse_args(argv)
     out = checked_page_path("-o", args.out)
-    report = read_report(args.report)
+    report = read_report(args.report, PAGE_FIELDS)
     atomic_write(out, report_page(report, figures_near=args.report.parent))
     print(f"page: {out}", file=sys.stderr)
     return 0
