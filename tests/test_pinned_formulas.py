@@ -162,3 +162,12 @@ def test_the_progress_bar_counts_tasks_on_stderr(capsys):
     assert run_jobs([Job((1, 2, 3), abs, sweep=False)], progress=True) == [{1: 1, 2: 2, 3: 3}]
     captured = capsys.readouterr()
     assert captured.out == "" and re.search(r"\rtasks: +0%.* 0/3 ", captured.err)
+
+
+def test_a_tail_decided_numerically_says_that_it_grows_and_how_fast():
+    """exp(x^2/4) + sin(x) is not a closed form the tail test decides exactly; the numerical decision says its
+    squared curvature times the Gaussian density grows (like |n|^2: A'' ~ (x/2) e^{x^2/4})."""
+    note = zeta("exp(x**2/4)+sin(x)", 16).monte_carlo
+    found = re.fullmatch(r"the Monte-Carlo variance is infinite: \|A''\(h\)\|\^2 n\^0 times the gaussian density "
+                         r"grows as h -> -oo \(like \|n\|\^(?P<slope>[0-9.]+)\)", note or "")
+    assert found is not None and float(found["slope"]) == pytest.approx(2, abs=0.05), note  # a fitted slope
