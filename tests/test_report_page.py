@@ -135,6 +135,25 @@ def test_a_report_edited_by_hand_is_bad_input_naming_the_missing_field(tmp_path,
                 read_report(tmp_path / "r.json")
 
 
+@pytest.mark.parametrize("key", ["checks", "claims"])
+def test_no_field_deleted_by_hand_reaches_a_reader_as_an_internal_error(tmp_path, full, key):
+    """Each field of a check or a claim, deleted: either the reader's fields refuse the report as bad input, or
+    the page and README's tables render without it (a KeyError would be reported as a bug of ours)."""
+    from verify.markdown import blocks  # noqa: PLC0415
+
+    small = dict(full, checks=full["checks"][-1:], claims=full["claims"][-1:], figures=[])
+    for field in sorted(small[key][0]):
+        edited = json.loads(json.dumps(small))
+        del edited[key][0][field]
+        (tmp_path / "r.json").write_text(json.dumps(edited))
+        for fields, render in ((report.PAGE_FIELDS, report.report_page), (ROW_FIELDS, blocks)):
+            try:
+                read_report(tmp_path / "r.json", fields)
+            except BadInput:
+                continue
+            render(edited)
+
+
 def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise OSError("disk full")

@@ -177,8 +177,8 @@ def _label(handle: Hashable) -> str:
 
 
 def _points(grid) -> list[tuple]:
-    """A sweep's grid points as sorted (N, M, alpha) tuples, for a message."""
-    return sorted(((p.N, p.M or 0, p.alpha) for p in grid))
+    """A sweep's grid points as sorted (N, M, alpha) tuples, for a message (M None for the linear solvers)."""
+    return sorted(((p.N, p.M, p.alpha) for p in grid), key=lambda t: (t[0], t[1] or 0, t[2]))
 
 
 def _listed(value) -> list:

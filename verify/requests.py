@@ -117,8 +117,14 @@ class SweepRequest:
         return Path(ctx.results_dir) / f"{self.kind}-{hashlib.sha1(repr(self).encode()).hexdigest()[:12]}"
 
     def grid(self) -> set[GridPoint]:
-        """The points its result must have (:func:`verify._ladder.collect` checks them): its ``N``, each
-        batch size (None for the linear solvers; the configuration's M when ``Ms`` is not given), each alpha."""
+        """The points its result must have (:func:`verify._ladder.collect` checks them).
+
+        Returns
+        -------
+        set of GridPoint
+            Its ``N`` with each batch size (None for the linear solvers; the configuration's M when ``Ms``
+            is not given, as :func:`sim.plan_sweep_grid` takes it) and each alpha.
+        """
         Ms: tuple[int | None, ...] = (None,) if self.kind == "linear" else (
             self.Ms if self.Ms is not None else (self.config.M if self.config is not None else BNConfig().M,))
         return {GridPoint(self.N, M, float(a)) for M in Ms for a in self.alphas}
