@@ -67,3 +67,26 @@ def test_cupy_agrees_statistically_with_numpy():
     assert b.backend == "cupy"
     for x, y in ((a.error, b.error), (a.second_order["relu"], b.second_order["relu"])):
         assert abs(x.value - y.value) < 5 * np.hypot(x.stderr, y.stderr)
+
+
+def test_misspecified_labels_move_the_first_order_term_by_the_derived_amount():
+    r"""Labels shifted off the model by :math:`m(\bar n)=(\bar n^3-3\bar n)/4` make the first-order term
+    :math:`-\mathbb E[m(\bar n)\,\mathbb E[\hat h-\bar h\mid\bar n]]` (theory's derivation through
+    :math:`M^{-3}`, :func:`theory.normalization_error.misspecified_first_order_terms`); labels on the model
+    make it 0.  Tolerance: 4 standard errors plus the :math:`M^{-3}` term, a bound on the series' remainder
+    many times larger than the :math:`M^{-4}` term it stands for.  The term is about 80 standard errors away
+    from 0, so labels drawn without the shift fail (in ``verify.all`` this check runs in worker processes;
+    here it runs in-process)."""
+    from theory.input_families import FAMILIES
+    from theory.normalization_error import misspecified_first_order_terms
+    from theory.symbols import N_BAR, X
+
+    identity = NAMED["identity"]
+    misfit = (X**3 - 3 * X) / 4
+    glms = {"model": GLM(curvature(identity), identity), "shifted": GLM(curvature(identity), identity, misfit=misfit)}
+    r = _run(glms=glms, samples=2**20, chunk_samples=2**16, seed=11)
+    terms = misspecified_first_order_terms(misfit.subs(X, N_BAR), FAMILIES["gaussian"], 16)
+    shifted, model = r.first_order["shifted"], r.first_order["model"]
+    assert abs(shifted.value - sum(terms)) <= 4 * shifted.stderr + abs(terms[2])
+    assert abs(model.value) <= 4 * model.stderr
+    assert abs(sum(terms)) > 40 * shifted.stderr

@@ -1,5 +1,6 @@
 """The LaTeX export, pinned: every formula's title, seed section, left side, assumptions, note, the symbol it
-defines, its layout and its printed right side are the ones in ``tests/data/formula_text.json``.
+defines, its layout, its printed right side and its ``equation`` environment are the ones in
+``tests/data/formula_text.json``.
 
 The text around a formula is typed by hand and printed in a paper, and a changed word (a title dropped, a note
 upper-cased, ``\\lambda_{+}`` made ``XX\\lambda_{+}XX``) went unnoticed by every other test (docs/mutation.md).
@@ -27,7 +28,8 @@ def formula_text() -> dict[str, dict[str, object]]:
     """The hand-typed fields and the printed equation of every exported formula, by label."""
     return {f.label: {"title": f.title, "section": f.section, "lhs": f.lhs, "assumptions": f.assumptions,
                       "note": f.note, "defines": None if f.defines is None else f.defines.name, "lines": f.lines,
-                      "region": {k: list(v) for k, v in f.region.items()}, "latex": f.latex()}
+                      "region": {k: list(v) for k, v in f.region.items()}, "latex": f.latex(),
+                      "equation": f.equation()}
             for f in all_formulas()}
 
 

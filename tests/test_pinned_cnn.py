@@ -44,6 +44,17 @@ def test_cuda_device_gets_deterministic_kernels_and_no_tf32(monkeypatch, restore
     assert torch.backends.cudnn.allow_tf32 is False and torch.backends.cuda.matmul.allow_tf32 is False
 
 
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_every_device_gets_deterministic_algorithms(monkeypatch, restored_flags, device):
+    """On either device PyTorch is told to use deterministic algorithms only (an operation without one raises
+    instead of silently varying), so one seed gives one result.  Kills ``use_deterministic_algorithms(True)``
+    made ``False``."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    torch.use_deterministic_algorithms(False)
+    configure(device)
+    assert torch.are_deterministic_algorithms_enabled()
+
+
 @pytest.mark.gpu
 def test_dropout_masks_come_from_a_generator_on_the_device():
     """BN + dropout trained twice on CUDA gives the same numbers: the masks come from the run's own generator,

@@ -6,6 +6,8 @@ itself)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import sympy as sp
 
@@ -177,16 +179,22 @@ def test_a_failed_folder_write_raises_its_own_error_even_if_the_clean_up_finds_n
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_formula_listing_carries_each_formulas_note():
-    """``--json``'s listing has, for every formula, its note under ``note`` (None where it has none).
-    Kills the key ``note`` renamed."""
+def test_the_formula_listing_carries_each_formulas_fields_under_their_names():
+    """``--json``'s listing is a schema users read: for every formula, its fields under their own names (the
+    note None where it has none, ``defines`` the defined symbol's name or None), its snippet's file name, and the
+    equation as exported.  Kills a key renamed (``note``, ``defines``) or a field dropped."""
     from theory._document import listing
     from theory.latex import all_formulas
 
     formulas = all_formulas()
     entries = listing(formulas)["formulas"]
-    assert [e["note"] for e in entries] == [f.note for f in formulas]
-    assert any(e["note"] for e in entries)
+    assert [e["label"] for e in entries] == [f.tex_label for f in formulas]
+    for e, f in zip(entries, formulas):
+        assert {k: e[k] for k in ("title", "section", "assumptions", "note", "lhs")} == {
+            "title": f.title, "section": f.section, "assumptions": f.assumptions, "note": f.note, "lhs": f.lhs}
+        assert (e["snippet"], e["latex"], e["defines"]) == (
+            f"{f.label}.tex", f.latex(), None if f.defines is None else f.defines.name)
+    assert any(e["note"] for e in entries) and any(e["defines"] for e in entries)
 
 
 def test_the_standalone_document_ends_its_environment():
@@ -257,3 +265,28 @@ def test_the_closed_form_of_a_polynomial_times_exponential_curvature_is_its_quad
     numeric = zeta("(x-1)*exp(x)", 32, beta=0.5, method="quadrature")
     assert (closed.method, numeric.method) == ("closed form", "quadrature")
     assert closed.value == pytest.approx(numeric.value, rel=1e-10)
+
+
+def test_zero_to_a_constant_power_is_one_at_power_zero_and_refused_at_a_negative_power():
+    r""":math:`0^0=1` (SymPy's and Python's convention), also for an exponent that is a constant equal to 0 which
+    SymPy does not fold (:math:`\cos^2 1+\sin^2 1-1`); :math:`0^{-1}` is a division by zero, refused.  Kills the
+    refusal ``exponent < 0`` made ``exponent <= 0``."""
+    from theory._mpeval import Unreliable
+
+    zero = sp.cos(1) ** 2 + sp.sin(1) ** 2 - 1
+    assert isinstance(X**zero, sp.Pow)  # not folded to 1
+    assert float(evaluate(X**zero, 0, 30)) == 1.0
+    with pytest.raises(Unreliable, match="division by zero"):
+        evaluate(1 / X, 0, 30)
+
+
+def test_a_periodic_function_of_a_polynomial_reaches_the_periods_of_its_arguments_whole_range():
+    r""":math:`\sin(x^2+1)=0` on [-4, 4]: the argument :math:`x^2+1` runs over [1, 17] (its minimum at the
+    critical point 0, not at an end), so it passes :math:`k\pi` for k = 1 to 5, at :math:`x=\pm\sqrt{k\pi-1}`:
+    ten zeros.  Kills the critical points of ``theory._zeros._range`` dropped (the ends alone give [17, 17], and
+    only the periods next to 17 are searched: four zeros)."""
+    found = zeros_in(sp.sin(X**2 + 1), sp.Integer(0), -4.0, 4.0)
+    expected = sorted(s * (k * math.pi - 1) ** 0.5 for k in range(1, 6) for s in (-1, 1))
+    assert sorted(float(p) for p in found.points) == pytest.approx(expected)
+    assert all(any(sp.simplify(p**2 - (k * sp.pi - 1)) == 0 for k in range(1, 6)) for p in found.points)
+    assert found.complete

@@ -233,3 +233,14 @@ def test_a_worker_watches_for_its_parent_from_a_daemon_thread(monkeypatch):
     monkeypatch.setattr(threading, "Thread", Recorder)
     executor._init_process(1, 12345)
     assert started == [(executor._exit_when_orphaned, (12345,), True)]
+
+
+@pytest.mark.parametrize("alpha", [7 / 8, 1.0, 9 / 8])
+def test_the_least_squares_error_that_does_not_exist_is_reported_as_nan(alpha):
+    r"""At :math:`|P-N|\le1` the min-norm least-squares error has no finite expectation (the inverse Wishart
+    moment it needs diverges), so a point there reports NaN, as a float array, one per teacher, never a number.
+    Kills the NaN made ``None`` (an object array)."""
+    from sim import linear_point
+
+    ls = linear_point(8, alpha, datasets=1, teachers=2, seed=1)["ls"]
+    assert ls.dtype == np.float64 and ls.shape == (2,) and np.isnan(ls).all()
