@@ -171,3 +171,36 @@ def test_a_tail_decided_numerically_says_that_it_grows_and_how_fast():
     found = re.fullmatch(r"the Monte-Carlo variance is infinite: \|A''\(h\)\|\^2 n\^0 times the gaussian density "
                          r"grows as h -> -oo \(like \|n\|\^(?P<slope>[0-9.]+)\)", note or "")
     assert found is not None and float(found["slope"]) == pytest.approx(2, abs=0.05), note  # a fitted slope
+
+
+@pytest.mark.parametrize(("alpha", "zeta_loss", "delta"), [(0.3, 0.2, 0.7), (0.8, 0.0, 1.5), (0.5, 1.0, 0.0)])
+def test_the_interpolating_bn_prediction_is_the_rescaled_least_squares_direction(alpha, zeta_loss, delta):
+    r"""For :math:`\alpha<1` BN as PN with training-set statistics and gamma decay predicts
+    :math:`\gamma_*^2-2\gamma_*\sqrt{\alpha(1-\alpha)/(1-\alpha+\delta^2)}+1`,
+    :math:`\gamma_*=\sqrt{1+\delta^2}/(1+\zeta_L)`: the least-squares direction's overlap, rescaled (written out
+    here in NumPy, independently of the SymPy derivation).  Kills :math:`\delta^2` made :math:`\delta^3`."""
+    g = math.sqrt(1 + delta**2) / (1 + zeta_loss)
+    expected = g * g - 2 * g * math.sqrt(alpha * (1 - alpha) / (1 - alpha + delta**2)) + 1
+    assert ts.bn_interpolation_error(alpha, zeta_loss, delta) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("activation", "order"), [("sign(x)*sqrt(abs(x))", "0.5"), ("sign(x)*abs(x)**(1/3)", "0.667")])
+def test_a_curvature_whose_square_is_not_integrable_at_a_point_says_its_order_there(activation, order):
+    r""":math:`g=\operatorname{sign}(x)|x|^{p}` has :math:`A''=g'\sim|x|^{p-1}` at 0: integrable (ζ exists) but, for
+    :math:`p\le 1/2`, not squared, so the Monte-Carlo check has no standard error.  The note gives the order of
+    :math:`A''` itself, :math:`1-p`, not that of its square.  Kills the order :math:`(s+2)/\mathrm{power}` made
+    :math:`(s+2)\cdot\mathrm{power}`."""
+    assert zeta(activation, 16).monte_carlo == (f"the Monte-Carlo variance is infinite: |A''| ~ |h - 0|^-{order} near "
+                                                "h = 0, which is not integrable squared")
+
+
+def test_a_function_real_except_at_single_points_is_judged_by_its_singularities_there():
+    r""":math:`\operatorname{atanh}(\sin^2x-1)` is real except where :math:`\sin x=0`, single points (infinitely many)
+    where it is :math:`-\infty`.  A condition :math:`w\ge0` that holds everywhere leaves no interval to refuse,
+    whatever its zeros; so bnreg does not give up on the infinitely many zeros of :math:`\sin^2 x` ("cannot
+    decide where it is real", before) but answers: near 0, :math:`A''\sim 1/|h|`, so ζ diverges.  Found by
+    mutating ``atanh``'s condition from strict to non-strict (sample I, docs/mutation.md)."""
+    from theory import DivergentExpectation
+
+    with pytest.raises(DivergentExpectation, match=r"\|A''\| ~ \|h - 0\|\^-1 near h = 0, which is not integrable$"):
+        zeta("atanh(sin(x)**2 - 1)", 16)

@@ -290,3 +290,41 @@ def test_a_periodic_function_of_a_polynomial_reaches_the_periods_of_its_argument
     assert sorted(float(p) for p in found.points) == pytest.approx(expected)
     assert all(any(sp.simplify(p**2 - (k * sp.pi - 1)) == 0 for k in range(1, 6)) for p in found.points)
     assert found.complete
+
+
+def test_the_documents_notation_table_explains_every_symbol_and_function_it_uses():
+    """The standalone document's notation table has a row for every symbol the formulas print (its LaTeX and
+    meaning, from ``theory.notation``) and for every special function they use.  Kills the symbols' rows
+    replaced by the functions' rows (``+=`` made ``=``)."""
+    from theory import notation
+    from theory._document import document
+    from theory.latex import all_formulas
+
+    formulas = all_formulas()
+    tex = document(formulas)
+    used = {s.name for f in formulas for s in f.printed.free_symbols}
+    rows = [rf"${e.latex}$ & {e.meaning}\\" for name, e in notation.NOTATION.items() if name in used]
+    functions = [rf"${name}$ & {meaning}\\" for name, (func, meaning) in notation.FUNCTIONS.items()
+                 if any(f.printed.has(func) for f in formulas)]
+    assert len(rows) > 10 and functions
+    assert [r for r in rows + functions if r not in tex] == []
+
+
+def test_a_function_without_an_mpmath_evaluation_is_named_when_refused():
+    """The certified evaluator refuses a function it has no mpmath form for, and says which.  Kills the message
+    made None."""
+    from theory._mpeval import Unreliable
+
+    with pytest.raises(Unreliable) as refused:
+        evaluate(sp.Function("kummer")(X), 1, 30)
+    assert str(refused.value) == "no mpmath evaluation of kummer"
+
+
+def test_the_latex_command_says_what_it_wrote(tmp_path, capsys):
+    """``python -m theory.latex`` ends with one line on stderr naming every file and folder it wrote.  Kills the
+    line made None."""
+    from theory.latex import main
+
+    out, snippets = tmp_path / "f.tex", tmp_path / "snippets"
+    assert main(["--out", str(out), "--snippets", str(snippets)]) == 0
+    assert capsys.readouterr().err == f"wrote {out}, {snippets}\n"

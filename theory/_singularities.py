@@ -64,22 +64,21 @@ def combine(*parts: Finiteness) -> Finiteness:
 # where the pieces are real, and their candidate singular points
 
 
-def _conditions(expr: sp.Expr) -> list[tuple[sp.Expr, bool, sp.Basic]]:
-    """``(w, strict, node)``: ``node`` is real only where ``w > 0`` (strict) or ``w >= 0``."""
+def _conditions(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Basic]]:
+    """``(w, node)``: ``node`` is real only where ``w >= 0`` (where ``w = 0`` it may be infinite: a single point,
+    whose integrability :func:`local_finiteness` decides)."""
     out = []
     for node in sp.preorder_traversal(expr):
         if isinstance(node, sp.log):
-            out.append((node.args[0], True, node))
+            out.append((node.args[0], node))
         elif isinstance(node, sp.Pow) and node.base.has(X) and not node.exp.has(X) and not node.exp.is_integer:
-            out.append((node.base, bool(node.exp.is_negative), node))
+            out.append((node.base, node))
         elif isinstance(node, sp.Pow) and node.exp.has(X):
-            out.append((node.base, True, node))
-        elif isinstance(node, (sp.asin, sp.acos)):
-            out += [(1 - node.args[0], False, node), (1 + node.args[0], False, node)]
-        elif isinstance(node, sp.atanh):
-            out += [(1 - node.args[0], True, node), (1 + node.args[0], True, node)]
+            out.append((node.base, node))
+        elif isinstance(node, (sp.asin, sp.acos, sp.atanh)):
+            out += [(1 - node.args[0], node), (1 + node.args[0], node)]
         elif isinstance(node, sp.acosh):
-            out.append((node.args[0] - 1, False, node))
+            out.append((node.args[0] - 1, node))
     return [c for c in out if c[0].has(X)]
 
 
@@ -97,7 +96,7 @@ def _poles(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
 def candidate_points(expr: sp.Expr, lo: float, hi: float) -> Zeros:
     """Every point of ``[lo, hi]`` where ``expr`` may be singular or change its domain."""
     found = Zeros(())
-    for w, _, _ in _conditions(expr):
+    for w, _ in _conditions(expr):
         if not w.is_positive:
             found = found | zeros_in(w, sp.Integer(0), lo, hi)
     for u, c in _poles(expr):
@@ -129,8 +128,8 @@ def domain_problem(expr: sp.Expr, lo: float, hi: float) -> tuple[str, list[tuple
     (``exact`` False when only some such intervals are known, the zero set being incomplete), or None."""
     bad: dict[sp.Basic, list[tuple[float, float]]] = {}
     exact: dict[sp.Basic, bool] = {}
-    for w, strict, node in _conditions(expr):
-        if w.is_positive or (not strict and w.is_nonnegative):
+    for w, node in _conditions(expr):
+        if w.is_nonnegative:  # no interval where w < 0, whatever its zeros
             continue
         zeros = zeros_in(w, sp.Integer(0), lo, hi)
         edges = [lo, *(float(sp.N(p, 30)) for p in zeros.points), hi]
