@@ -204,3 +204,44 @@ def test_a_function_real_except_at_single_points_is_judged_by_its_singularities_
 
     with pytest.raises(DivergentExpectation, match=r"\|A''\| ~ \|h - 0\|\^-1 near h = 0, which is not integrable$"):
         zeta("atanh(sin(x)**2 - 1)", 16)
+
+
+def _derived(expr: sp.Expr, **values: float) -> float:
+    """``expr`` evaluated by SymPy at 30 digits, its symbols given by name."""
+    return float(sp.N(expr.subs({s: values[s.name] for s in expr.free_symbols}), 30))
+
+
+ALPHA_BELOW, ALPHA_ABOVE, ZETA, DELTA = 0.3, 1.7, 0.4, 0.7  # generic: delta^2, delta^3 and delta all differ
+
+PART2_NUMBERS = {
+    "sgd_error": (lambda a: ts.sgd_error(a, DELTA),
+                  lambda a: _derived(ts.sgd_error_branches()[a > 1], alpha=a, delta2=DELTA**2)),
+    "wn_error": (lambda a: ts.wn_error(a, ZETA, DELTA),
+                 lambda a: _derived(ts.wn_error_expr(), alpha=a, zeta=ZETA, delta2=DELTA**2)),
+    "ridge_correction": (lambda a: ts.ridge_correction(a, ZETA, DELTA),
+                         lambda a: _derived(ts.ridge_correction_expr()[a > 1], alpha=a, zeta=ZETA, delta2=DELTA**2)),
+    "zeta_map": (lambda a: ts.zeta_map(ZETA, a), lambda a: _derived(ts.zeta_map_expr(), alpha=a, zeta=ZETA)),
+    "sgd_error_finite": (lambda a: ts.sgd_error_finite(20, round(20 * a), DELTA),
+                         lambda a: _derived(ts.sgd_error_finite_expr()[a > 1], N=20, P=round(20 * a), delta2=DELTA**2)),
+    "optimal_zeta": (lambda a: ts.optimal_zeta(DELTA), lambda a: _derived(ts.optimal_zeta_expr(), delta2=DELTA**2)),
+    "bn_equivalent_zeta": (lambda a: ts.bn_equivalent_zeta(16, mean_centering=a > 1),
+                           lambda a: _derived(ts.bn_equivalent_zeta_expr(a > 1), M=16)),
+    "bn_chi_factor": (lambda a: bs.bn_chi_factor(round(10 * a)), lambda a: _derived(bs.chi_factor(), M=round(10 * a))),
+    "pn_student_error": (lambda a: bs.pn_student_error(a, DELTA),
+                         lambda a: _derived(bs.pn_error_expr()[a > 1], alpha=a, delta2=DELTA**2)),
+    "bn_student_error": (lambda a: bs.bn_student_error(a, 16, DELTA),  # u = 1/M: with the direction term
+                         lambda a: _derived(bs.bn_error_expr()[a > 1], alpha=a, delta2=DELTA**2,
+                                            c_M=_derived(bs.chi_factor(), M=16), u=1 / 16)),
+}
+
+
+@pytest.mark.parametrize("alpha", [ALPHA_BELOW, ALPHA_ABOVE], ids=["alpha<1", "alpha>1"])
+@pytest.mark.parametrize("name", list(PART2_NUMBERS))
+def test_a_part2_formulas_number_is_its_own_derivation_evaluated(name, alpha):
+    r"""Each public number of seed §2.3 (``theory.teacher_student``, ``theory.bn_student``) is its SymPy derivation
+    evaluated (SymPy at 30 digits here), on either side of :math:`\alpha=1` (the branch the number picks is the one
+    the derivation holds there), at a generic :math:`\delta` (so :math:`\delta^2` passed as :math:`\delta` or
+    :math:`\delta^3` shows).  Pins the plumbing between a derivation and its number: arguments in their places,
+    :math:`\delta` squared, the right branch."""
+    number, derived = PART2_NUMBERS[name]
+    assert number(alpha) == pytest.approx(derived(alpha), rel=1e-12)
