@@ -13,9 +13,7 @@ review its diff and run the verifier."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +25,6 @@ from scipy import stats
 from sim import (
     GLM,
     BNConfig,
-    Estimate,
     InputSampler,
     bn_point,
     linear_point,
@@ -39,10 +36,9 @@ from theory import NAMED_ACTIVATIONS, curvature
 from theory.activations import log_partition
 from theory.symbols import X
 
+from ._pinned_numbers import differences, plain
+
 SNAPSHOT = Path(__file__).parent / "data" / "seeded_streams.json"
-#: fields that are not a function of the seed (the wall-clock time of a run)
-UNSEEDED = frozenset({"seconds"})
-RELATIVE, ABSOLUTE = 1e-9, 1e-12
 
 
 def _glms() -> dict[str, GLM]:
@@ -84,35 +80,6 @@ RUNS: dict[str, Callable[[], object]] = {
     "pn and wn": lambda: simulate_pn_wn(1.0, 1.5, 0.2, (0.5, 1.0, 2.0), dim=4, samples=2000, seed=10),
     "network audit": _audit,
 }
-
-
-def plain(value: object) -> object:
-    """``value`` as JSON's types: dataclasses and dicts as dicts, arrays and tuples as lists."""
-    if isinstance(value, Estimate):
-        return [plain(value.value), plain(value.stderr), value.units]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in UNSEEDED}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items() if k not in UNSEEDED}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray | np.generic):
-        return plain(value.tolist())
-    return value
-
-
-def differences(expected: object, actual: object, where: str = "") -> list[str]:
-    """Where ``actual`` is not ``expected``: numbers to RELATIVE (ABSOLUTE near 0), the rest exactly."""
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        return [d for k in sorted(expected.keys() | actual.keys())
-                for d in differences(expected.get(k), actual.get(k), f"{where}.{k}")]
-    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
-        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in differences(e, a, f"{where}[{i}]")]
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (expected, actual))
-    if numbers and (math.isclose(expected, actual, rel_tol=RELATIVE, abs_tol=ABSOLUTE)
-                    or (math.isnan(expected) and math.isnan(actual))):
-        return []
-    return [] if not numbers and expected == actual else [f"{where}: {expected!r} -> {actual!r}"]
 
 
 def seeded_numbers() -> dict[str, object]:
