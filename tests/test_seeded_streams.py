@@ -5,7 +5,7 @@ gives the same report on any machine"): this holds across versions of bnreg only
 (the keys of :func:`sim.keyed_seed`, the order of the draws, the split into chunks) and every computation on
 the draws stay as they are.  The statistical tests cannot see a changed stream: another draw of the same
 distribution passes them (sample G of docs/mutation.md renamed the BN student's seed key and no test
-noticed).  Each run below is small (about a second in all) and its numbers are compared with
+noticed).  Each run below is small (a few seconds in all) and its numbers are compared with
 ``tests/data/seeded_streams.json`` to nine significant digits, far below any statistical change (a standard
 error of these runs is a few per cent) and far above the last-bit differences of another CPU's BLAS or SIMD
 kernels.  After an intended change of a stream, rewrite the file with ``python -m tests.test_seeded_streams``,
@@ -49,18 +49,24 @@ def _glms() -> dict[str, GLM]:
             "curvature only": GLM(sp.exp(-X**2))}
 
 
-def _audit() -> object:
+def _audit(convolution: bool) -> object:
     import torch
     from torch import nn
 
     from sim.network_audit import audit_network
 
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 3))
     g = torch.Generator().manual_seed(0)
-    x, y = torch.randn(40, 4, generator=g), torch.randint(0, 3, (40,), generator=g)
+    if convolution:  # two BN layers, one over channels x positions
+        model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.Tanh(), nn.Flatten(), nn.Linear(36, 4),
+                              nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 3))
+        x = torch.randn(40, 2, 5, 6, generator=g)
+    else:
+        model = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 3))
+        x = torch.randn(40, 4, generator=g)
+    y = torch.randint(0, 3, (40,), generator=g)
     return audit_network(model, x, y, nn.CrossEntropyLoss(reduction="none"), 8, batches=20, seed=5,
-                         scaling_batches=10)
+                         scaling_batches=10, activation="tanh" if convolution else "relu")
 
 
 RUNS: dict[str, Callable[[], object]] = {
@@ -78,7 +84,8 @@ RUNS: dict[str, Callable[[], object]] = {
         8, 2.0, datasets=1, teachers=2, seed=9, predict=2,
         config=BNConfig(M=4, epochs=3, min_steps=40)),
     "pn and wn": lambda: simulate_pn_wn(1.0, 1.5, 0.2, (0.5, 1.0, 2.0), dim=4, samples=2000, seed=10),
-    "network audit": _audit,
+    "network audit": lambda: _audit(convolution=False),
+    "network audit, a convolution": lambda: _audit(convolution=True),
 }
 
 
