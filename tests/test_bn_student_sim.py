@@ -211,3 +211,15 @@ def test_inverse_decay_schedule():
 def test_bad_prediction_epochs_are_refused(predict):
     with pytest.raises(ValueError, match="predict"):
         sim.bn_point(64, 2.0, datasets=2, seed=0, predict=predict)
+
+
+def test_the_stationary_point_averages_over_its_documented_200_epochs_by_default():
+    """Without ``epochs`` the expectation runs over the documented 200 epochs of batches: the same point as with
+    ``epochs=200``, and not the one of 201 (each epoch adds batches, so the average moves).  Kills the default
+    made 201."""
+    N, P, M = 4, 24, 4
+    X, Y, _ = _data(N, P)
+    seed = keyed_seed(SEED, "batches")
+    default = bn_stationary_point(X, Y, M, seed=seed)
+    np.testing.assert_array_equal(default.W, bn_stationary_point(X, Y, M, epochs=200, seed=seed).W)
+    assert not np.array_equal(default.W, bn_stationary_point(X, Y, M, epochs=201, seed=seed).W)

@@ -245,3 +245,14 @@ def test_a_part2_formulas_number_is_its_own_derivation_evaluated(name, alpha):
     :math:`\delta` squared, the right branch."""
     number, derived = PART2_NUMBERS[name]
     assert number(alpha) == pytest.approx(derived(alpha), rel=1e-12)
+
+
+@pytest.mark.parametrize("order", [0, 4, 1.5])
+def test_the_normalization_errors_expansion_has_orders_one_to_three_only(order):
+    r"""The conditional normalization error is expanded in :math:`1/M` to orders 1, 2 and 3; order 0 (the
+    population limit, no expansion) and 4 are refused by name.  Kills the order range starting at 0."""
+    from theory.normalization_error import conditional_error_coefficients
+
+    with pytest.raises(BadInput) as refused:
+        conditional_error_coefficients(order)
+    assert str(refused.value) == f"order must be 1, 2 or 3, got {order!r}"

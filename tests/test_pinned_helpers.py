@@ -328,3 +328,26 @@ def test_the_latex_command_says_what_it_wrote(tmp_path, capsys):
     out, snippets = tmp_path / "f.tex", tmp_path / "snippets"
     assert main(["--out", str(out), "--snippets", str(snippets)]) == 0
     assert capsys.readouterr().err == f"wrote {out}, {snippets}\n"
+
+
+@pytest.mark.parametrize(("formula", "message"), [("1 +", "syntax error: invalid syntax"),
+                                                  ("(", "syntax error: '(' was never closed (column 1)")])
+def test_a_syntax_error_names_its_column_only_where_python_gives_one(formula, message):
+    """Python's parser gives no position (offset 0) for some errors, an incomplete ``1 +``; the message then
+    names no column rather than a wrong one.  Kills the column printed for every error."""
+    with pytest.raises(FormulaError) as refused:
+        parse_expression(formula)
+    assert str(refused.value) == message
+
+
+def test_a_function_not_real_between_two_points_is_refused_there():
+    r""":math:`\sqrt{(x-1)(x-3)}` is not real on (1, 3): the sign of :math:`(x-1)(x-3)` on each interval between
+    its zeros is read at a point inside it (2, not an end or a point outside).  Kills the interval's midpoint
+    :math:`(a+b)/2` made :math:`(a+b)\cdot2`."""
+    from theory.errors import BadInput
+    from theory.gamma_decay import zeta
+
+    with pytest.raises(BadInput) as refused:
+        zeta("sqrt((x-1)*(x-3))", 16)
+    assert str(refused.value) == ("sqrt((x - 3)*(x - 1)) is not real for 1 < h < 3, which has probability 0.157 "
+                                  "under gaussian(γ=1, β=0)")

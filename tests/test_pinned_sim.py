@@ -244,3 +244,20 @@ def test_the_least_squares_error_that_does_not_exist_is_reported_as_nan(alpha):
 
     ls = linear_point(8, alpha, datasets=1, teachers=2, seed=1)["ls"]
     assert ls.dtype == np.float64 and ls.shape == (2,) and np.isnan(ls).all()
+
+
+@pytest.mark.parametrize(("sample", "accepted"), [(np.arange(7.0), False), (np.arange(8.0), True),
+                                                  (np.r_[np.arange(8.0), np.nan], False), (np.ones(9), False)])
+def test_an_input_sample_needs_eight_finite_values_not_all_equal(sample, accepted):
+    """An empirical input is standardized by its own mean and standard deviation, so it needs enough values (8),
+    all finite, not all equal; each rule is checked on its own.  Kills the size rule joined to the finiteness
+    rule by ``and``."""
+    from sim import InputSampler
+    from theory.errors import BadInput
+
+    if accepted:
+        InputSampler(sample)
+        return
+    with pytest.raises(BadInput) as refused:
+        InputSampler(sample)
+    assert str(refused.value) == "input sample must hold at least 8 finite, not all equal values"
