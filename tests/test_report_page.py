@@ -142,16 +142,21 @@ def test_no_field_deleted_by_hand_reaches_a_reader_as_an_internal_error(tmp_path
     from verify.markdown import blocks  # noqa: PLC0415
 
     small = dict(full, checks=full["checks"][-1:], claims=full["claims"][-1:], figures=[])
+    readers = {"page": (report.PAGE_FIELDS, report.report_page), "tables": (ROW_FIELDS, blocks)}
+    refused: dict[str, set[str]] = {name: set() for name in readers}
     for field in sorted(small[key][0]):
         edited = json.loads(json.dumps(small))
         del edited[key][0][field]
         (tmp_path / "r.json").write_text(json.dumps(edited))
-        for fields, render in ((report.PAGE_FIELDS, report.report_page), (ROW_FIELDS, blocks)):
+        for name, (fields, render) in readers.items():
             try:
                 read_report(tmp_path / "r.json", fields)
             except BadInput:
+                refused[name].add(field)
                 continue
-            render(edited)
+            assert render(edited)  # rendered without the field: no KeyError, and not empty
+    for name, (fields, _) in readers.items():  # refused exactly for the fields that reader needs
+        assert refused[name] == set(fields[key]), name
 
 
 def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch, capsys):
