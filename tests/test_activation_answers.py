@@ -84,13 +84,14 @@ def test_an_activation_gets_the_answer_it_got_when_reviewed(name):
 
 
 def test_the_corpus_holds_answers_and_refusals_of_each_kind():
-    """The corpus is not all answers or all refusals: it has closed forms, quadratures, zeros by symmetry, and
-    refusals of each kind (bad input, a divergent expectation, an activation that cannot be analysed)."""
+    """The corpus is not all answers or all refusals: it has closed forms, quadratures, a ζ of exactly 0 (by
+    symmetry), and refusals of both kinds it reaches (bad input, a divergent expectation)."""
     answers = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert answers.keys() == CASES.keys()
     methods = {a["method"] for a in answers.values() if "method" in a}
     refusals = {a["refused"] for a in answers.values() if "refused" in a}
     assert {"closed form", "quadrature"} <= methods
+    assert any(a.get("value") == 0.0 for a in answers.values())
     assert {"BadInput", "DivergentExpectation"} <= refusals
 
 
