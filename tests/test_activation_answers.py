@@ -61,6 +61,10 @@ TYPED = {
     "finite with infinite variance": ("exp(x**2/4)", {}),
     "double exponential": ("exp(exp(x))", {"input": "uniform"}),
     "tangent": ("tan(x)", {}),
+    "sine of a doubly growing argument": ("x*sin(exp(x**2))", {}),
+    "cosine of an exponential": ("cos(exp(x))", {}),
+    "error function of a doubly growing argument": ("erf(exp(x**2))", {}),
+    "saturating function of a double exponential": ("tanh(exp(exp(x)))", {}),
 }
 
 CASES = {**{name: (name, {}) for name in NAMED_ACTIVATIONS}, **TYPED}

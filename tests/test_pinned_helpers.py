@@ -351,3 +351,37 @@ def test_a_function_not_real_between_two_points_is_refused_there():
         zeta("sqrt((x-1)*(x-3))", 16)
     assert str(refused.value) == ("sqrt((x - 3)*(x - 1)) is not real for 1 < h < 3, which has probability 0.157 "
                                   "under gaussian(γ=1, β=0)")
+
+
+def test_a_periodic_function_is_evaluated_only_where_its_arguments_last_digits_are_resolved():
+    """A sine of an argument whose absolute error at the working precision may exceed 2**-40 has no known value
+    (and mpmath would reduce ``exp(10**6)`` modulo pi without end): it is refused, while the same sine at enough
+    digits, and the sine of an exact large point, agree with mpmath's own at that precision."""
+    import mpmath
+
+    from theory._mpeval import Unreliable
+
+    with pytest.raises(Unreliable, match="sin of an argument too large"):
+        evaluate(sp.sin(sp.exp(X)), 1000, 60)  # e**1000 ~ 10**434: its last digit at 60 digits is ~10**374
+    with mpmath.workdps(500):
+        assert evaluate(sp.sin(sp.exp(X)), 1000, 500) == mpmath.sin(mpmath.exp(1000))
+    with mpmath.workdps(60):
+        assert evaluate(sp.cos(X), 10**30, 60) == mpmath.cos(mpmath.mpf(10) ** 30)
+
+
+@pytest.mark.parametrize(("name", "side", "limit"), [("tanh", 1, 1), ("tanh", -1, -1), ("exp", -1, 0), ("erfc", 1, 0),
+                                                    ("erfc", -1, 2)])
+def test_a_saturating_function_of_a_doubly_exponential_argument_is_its_limit(name, side, limit):
+    """Beyond 2**200 an exponential-type function is its limit at any precision below 2**200 bits (mpmath itself
+    raises MemoryError or computes ln 2 to that many bits); where it has none it is refused as doubly exponential
+    growth, and just inside the bound it is mpmath's own value."""
+    import mpmath
+
+    from theory._mpeval import Unreliable
+
+    expr = getattr(sp, name)(side * X)
+    assert evaluate(expr, 2**201, 60) == limit
+    with pytest.raises(Unreliable, match="doubly exponential growth"):
+        evaluate(sp.exp(X), 2**201, 60)
+    with mpmath.workdps(60):
+        assert evaluate(expr, 2**199, 60) == getattr(mpmath, name)(side * mpmath.mpf(2) ** 199)

@@ -4,12 +4,14 @@ when the result cannot be trusted.
 Used to probe an activation far out in the input's tails and very close to its singular points,
 where float64 over- or underflows.  Deterministic (no time limits): a sum that cancels to below
 ``2**-(prec - 40)`` of its largest term, an ``exp`` of an argument above ``2**200`` (doubly
-exponential growth; an exponential below ``exp(-2**200)`` is taken as 0) and a value that is not
-real raise :class:`Unreliable` instead of returning a wrong number.
+exponential growth; an exponential below ``exp(-2**200)`` is taken as 0), a sine, cosine or tangent
+of an argument whose absolute error may exceed ``2**-40`` (:func:`bounded_functions`) and a value that
+is not real raise :class:`Unreliable` instead of returning a wrong number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import mpmath
@@ -17,14 +19,65 @@ import sympy as sp
 
 from .symbols import X
 
-_EXP_LIMIT = mpmath.mpf(2) ** 200
+#: the functions mpmath computes through an exponential of their argument, and the value each takes beyond
+#: a bound of at least ``2**200`` on either side, at any working precision below that many bits (None: it overflows)
+_SATURATION = {"exp": (None, 0), "sinh": (None, None), "cosh": (None, None), "tanh": (1, -1), "erfc": (0, 2)}
+
+
+class Unreliable(ArithmeticError):
+    """The value at this point and precision cannot be trusted (or is not real)."""
+
+
+def _saturating(function, limit_bits, above, below):
+    def bounded(arg):
+        if abs(arg) <= mpmath.mpf(2) ** limit_bits:
+            return function(arg)
+        limit = above if arg > 0 else below
+        if limit is None:
+            raise Unreliable("doubly exponential growth")
+        return mpmath.mpf(limit)
+    return bounded
+
+
+def _periodic(name, function, headroom_bits):
+    def bounded(arg):
+        if abs(arg) > mpmath.mpf(2) ** (mpmath.mp.prec + headroom_bits):
+            raise Unreliable(f"{name} of an argument too large for the working precision")
+        return function(arg)
+    return bounded
+
+
+def bounded_functions(exp_limit_bits: int,
+                      periodic_headroom_bits: int) -> dict[str, Callable[[mpmath.mpf], mpmath.mpf]]:
+    r"""mpmath's functions whose cost grows without bound with their argument, bounded, keyed by name as
+    :func:`sympy.lambdify` reads them.
+
+    ``exp``, ``sinh``, ``cosh``, ``tanh`` and ``erfc`` of an argument beyond :math:`\pm 2^{b}`,
+    ``b = exp_limit_bits`` (at least 200), take their limit (:math:`e^{-2^{b}}` is 0 for every purpose) or
+    raise :class:`Unreliable` (doubly exponential growth): mpmath computes :math:`\ln 2` to :math:`\log_2|x|`
+    bits, which at :math:`x = e^{10^6}` takes without end and at :math:`x = 2^{2^{40}}` raises ``MemoryError``.
+    ``sin``, ``cos`` and ``tan`` raise :class:`Unreliable` for an argument above
+    ``2**(prec + periodic_headroom_bits)``: mpmath reduces it modulo pi with as many bits of pi as the
+    argument has.  A negative headroom also refuses an argument whose last digits the working precision
+    does not resolve, so that the value is not known; a positive one suits an exact argument (a node of a
+    quadrature) and bounds only the cost.
+    """
+    functions = {name: _saturating(getattr(mpmath, name), exp_limit_bits, *limits)
+                 for name, limits in _SATURATION.items()}
+    for name in ("sin", "cos", "tan"):
+        functions[name] = _periodic(name, getattr(mpmath, name), periodic_headroom_bits)
+    return functions
+
+
+#: an exponential's argument beyond 2**200 is doubly exponential growth; a periodic function's argument must
+#: carry an absolute error below ``2**-40`` at the working precision
+_BOUNDED = bounded_functions(200, -40)
 _FUNCTIONS = {
-    sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
-    sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan, sp.sinh: mpmath.sinh,
-    sp.cosh: mpmath.cosh, sp.tanh: mpmath.tanh, sp.asinh: mpmath.asinh, sp.acosh: mpmath.acosh,
-    sp.atanh: mpmath.atanh, sp.erf: mpmath.erf, sp.erfc: mpmath.erfc, sp.Abs: abs, sp.sign: mpmath.sign,
+    **{getattr(sp, name): function for name, function in _BOUNDED.items()},
+    sp.log: mpmath.log, sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan,
+    sp.asinh: mpmath.asinh, sp.acosh: mpmath.acosh, sp.atanh: mpmath.atanh, sp.erf: mpmath.erf,
+    sp.Abs: abs, sp.sign: mpmath.sign,
 }
-_GROWING = (sp.exp, sp.sinh, sp.cosh)
 
 
 class erfc_of(sp.Function):  # noqa: N801 - reads like the function it is
@@ -32,10 +85,6 @@ class erfc_of(sp.Function):  # noqa: N801 - reads like the function it is
     rewritten expression keeps the small complement it was given."""
 
     nargs = 1
-
-
-class Unreliable(ArithmeticError):
-    """The value at this point and precision cannot be trusted (or is not real)."""
 
 
 @lru_cache(maxsize=4096)
@@ -86,7 +135,7 @@ class _Evaluator:
             if node.exp.free_symbols:
                 if base <= 0:
                     raise Unreliable("a power with a variable exponent has a base <= 0")
-                return self._exp(exponent * mpmath.log(base))
+                return _BOUNDED["exp"](exponent * mpmath.log(base))
             if base == 0 and exponent < 0:
                 raise Unreliable("division by zero")
             return mpmath.power(base, exponent)
@@ -96,21 +145,10 @@ class _Evaluator:
         if isinstance(node, (sp.Max, sp.Min)):
             values = [self(a) for a in node.args]
             return max(values) if isinstance(node, sp.Max) else min(values)
-        function = mpmath.erfc if node.func == erfc_of else _FUNCTIONS.get(node.func)
+        function = _BOUNDED["erfc"] if node.func == erfc_of else _FUNCTIONS.get(node.func)
         if function is None:
             raise Unreliable(f"no mpmath evaluation of {node.func}")
-        arg = self(node.args[0])
-        if node.func in _GROWING:
-            return self._exp(arg, function)
-        return function(arg)
-
-    @staticmethod
-    def _exp(arg, function=mpmath.exp):
-        if function is mpmath.exp and arg < -_EXP_LIMIT:
-            return mpmath.mpf(0)  # below exp(-2**200): zero for every purpose of the probes
-        if abs(arg) > _EXP_LIMIT:
-            raise Unreliable("doubly exponential growth")
-        return function(arg)
+        return function(self(node.args[0]))
 
 
 def evaluate(expr: sp.Expr, x: mpmath.mpf | str | int, digits: int, variable: sp.Symbol = X) -> mpmath.mpf:
