@@ -191,3 +191,29 @@ def test_dask_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
     with pytest.raises(ValueError, match=r"needs dask.distributed: pip install 'bnreg\[dask\]'"):
         make_executor("dask")
+
+
+#: a module setting a worker reads: changed in the parent after import, it shows how the worker started
+_STARTED_AS = "imported"
+
+
+def _started_as(_: int) -> str:
+    return _STARTED_AS
+
+
+def test_process_workers_start_fresh_rather_than_as_forks_of_the_parent(monkeypatch):
+    """Workers are spawned: a fork would copy the parent's threads' locks (BLAS, a Dask client) mid-state and can
+    deadlock, and would see the parent's later changes of module state, as this one would."""
+    monkeypatch.setattr(sys.modules[__name__], "_STARTED_AS", "changed in the parent")
+    with make_executor("process", workers=2) as ex:
+        assert dict(ex.map_unordered(_started_as, [0, 1])) == {0: "imported", 1: "imported"}
+
+
+def test_a_dask_executor_does_not_become_the_default_client(dask_executor):
+    """The cluster bnreg starts serves its own sweeps only: a user's own ``dask.compute`` in the same process is not
+    routed to it, nor broken once bnreg closes it."""
+    from distributed import default_client
+
+    assert dict(dask_executor.map_unordered(_draw, range(1)))  # the client is up and used
+    with pytest.raises(ValueError, match="No clients found"):
+        default_client()

@@ -294,8 +294,9 @@ def test_a_periodic_function_of_a_polynomial_reaches_the_periods_of_its_argument
 
 def test_the_documents_notation_table_explains_every_symbol_and_function_it_uses():
     """The standalone document's notation table has a row for every symbol the formulas print (its LaTeX and
-    meaning, from ``theory.notation``) and for every special function they use.  Kills the symbols' rows
-    replaced by the functions' rows (``+=`` made ``=``)."""
+    meaning, from ``theory.notation``) and for every special function they use, one row a line and nothing else.
+    Kills the symbols' rows replaced by the functions' rows (``+=`` made ``=``) and rows joined by anything but a
+    line break."""
     from theory import notation
     from theory._document import document
     from theory.latex import all_formulas
@@ -307,7 +308,8 @@ def test_the_documents_notation_table_explains_every_symbol_and_function_it_uses
     functions = [rf"${name}$ & {meaning}\\" for name, (func, meaning) in notation.FUNCTIONS.items()
                  if any(f.printed.has(func) for f in formulas)]
     assert len(rows) > 10 and functions
-    assert [r for r in rows + functions if r not in tex] == []
+    table = tex.split("\\section*{Notation}\n\\begin{tabular}{@{}lp{0.85\\linewidth}@{}}\n", 1)[1]
+    assert table.split("\n\\end{tabular}", 1)[0].split("\n") == rows + functions  # one row a line, nothing else
 
 
 def test_a_function_without_an_mpmath_evaluation_is_named_when_refused():
@@ -385,3 +387,20 @@ def test_a_saturating_function_of_a_doubly_exponential_argument_is_its_limit(nam
         evaluate(sp.exp(X), 2**201, 60)
     with mpmath.workdps(60):
         assert evaluate(expr, 2**199, 60) == getattr(mpmath, name)(side * mpmath.mpf(2) ** 199)
+
+
+def test_a_moments_quadrature_error_is_the_sum_of_its_pieces_estimates():
+    """:math:`|x|^3` is :math:`\\max(x,0)^3 + \\max(-x,0)^3` piece by piece, so its moments by quadrature are the
+    sums of theirs, and so are the error estimates: every piece's estimate counts, not only the last one's (each of
+    the two halves has one piece that is identically zero, so its estimate is its other piece's).  Kills ``+=`` made
+    ``=`` in the sum of the estimates."""
+    from theory._classify import classify
+    from theory._curvature_moments import quadrature_moments
+
+    def moments(formula):
+        return quadrature_moments(classify(parse_expression(formula), "gaussian", 1.0, 0.0), (0, 1, 2))
+
+    (values, errors), left, right = moments("abs(x)**3"), moments("Max(-x, 0)**3"), moments("Max(x, 0)**3")
+    assert min(left[1]) > 0 and min(right[1]) > 0
+    assert errors == [a + b for a, b in zip(left[1], right[1])]
+    assert values == pytest.approx([a + b for a, b in zip(left[0], right[0])], rel=1e-14, abs=1e-14)

@@ -261,3 +261,15 @@ def test_an_input_sample_needs_eight_finite_values_not_all_equal(sample, accepte
     with pytest.raises(BadInput) as refused:
         InputSampler(sample)
     assert str(refused.value) == "input sample must hold at least 8 finite, not all equal values"
+
+
+def test_a_sweeps_manifest_holds_its_seed_whole():
+    """A resumable sweep's store is keyed by its manifest, and the manifest records the root seed as its entropy and
+    spawn key, from which the same streams are drawn again (a store says which seed made it).  Kills either key
+    renamed."""
+    from sim.teacher_student import SweepOptions
+
+    seed = np.random.SeedSequence(20261208, spawn_key=(3, 1))
+    manifest = SweepOptions.make("linear", seed=seed, datasets=1).manifest()
+    rebuilt = np.random.SeedSequence(int(manifest["seed_entropy"]), spawn_key=manifest["spawn_key"])
+    np.testing.assert_array_equal(rebuilt.generate_state(8), seed.generate_state(8))
