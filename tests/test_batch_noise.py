@@ -50,7 +50,9 @@ def test_glm_terms_present():
 @pytest.mark.parametrize(("kwargs", "word"), [
     ({"M": 1}, "M"), ({"M": 3.5}, "M"), ({"samples": 3}, "samples"), ({"gamma": 0.0}, "gamma"),
     ({"ddof": 2}, "ddof"), ({"input": "cauchy"}, "input"), ({"dtype": "float16"}, "dtype"),
-    ({"backend": "tpu"}, "backend"), ({"input": [1.0, 1.0]}, "input"), ({"chunk_samples": 2}, "chunk_samples"),
+    ({"backend": "tpu"}, "backend"),
+    ({"input": [1.0, 1.0]}, r"^input sample must hold at least 8 finite, not all equal values$"),
+    ({"chunk_samples": 2}, "chunk_samples"),
     ({"bins": (1.0, 0.0)}, "bins"), ({"bins": (0.0,)}, "bins"),
 ])
 def test_bad_input(kwargs, word):

@@ -85,7 +85,8 @@ def test_closed_prediction_against_a_direct_computation():
     overlap = (w * W_star).sum(0) / norm
     np.testing.assert_allclose(pred["overlap"], overlap, rtol=1e-9)
     np.testing.assert_allclose(pred["gamma"], theory.bn_chi_factor(M) * Y.std(axis=0), rtol=1e-12)
-    with pytest.raises(ValueError, match="w_norm"):
+    with pytest.raises(ValueError, match=(r"^w_norm \(the final \|w\| per replica\) is "
+                                          r"needed with w0 when P <= N \+ 1$")):
         bn_closed_prediction(X, Y, W_star, M, w0=w0)
 
 

@@ -65,7 +65,8 @@ def test_cifar10_folder_standardizes_with_training_statistics(tmp_path):
 def test_load_images_rejects_bad_names_and_missing_folders(tmp_path):
     with pytest.raises(ValueError, match="must be one of"):
         load_images("imagenet")
-    with pytest.raises(ValueError, match="needs --data-dir"):
+    with pytest.raises(ValueError, match=(r"^--data cifar10 needs --data-dir: the folder of "
+                                          r"the CIFAR-10 binary distribution$")):
         load_images("cifar10")
     with pytest.raises(ValueError, match="not a folder"):
         load_images("cifar10", tmp_path / "absent")

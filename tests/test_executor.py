@@ -174,7 +174,8 @@ def test_names_and_single_worker():
     ({"kind": "threads"}, "executor kind must be one of serial, process, dask"),
     ({"kind": "process", "workers": 0}, "workers must be at least 1"),
     ({"kind": "process", "scheduler": "tcp://127.0.0.1:8786"}, "scheduler address needs the dask executor"),
-    ({"kind": "dask", "workers": 2, "scheduler": "tcp://127.0.0.1:8786"}, "workers cannot be set"),
+    ({"kind": "dask", "workers": 2, "scheduler": "tcp://127.0.0.1:8786"},
+     r"^workers cannot be set with a scheduler address: the cluster has its own workers$"),
 ])
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -189,7 +190,8 @@ def test_unreachable_scheduler_fails_instead_of_waiting(monkeypatch):
 
 def test_dask_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
-    with pytest.raises(ValueError, match=r"needs dask.distributed: pip install 'bnreg\[dask\]'"):
+    with pytest.raises(ValueError, match=(r"^the dask executor needs dask\.distributed: "
+                                          r"pip install 'bnreg\[dask\]'$")):
         make_executor("dask")
 
 

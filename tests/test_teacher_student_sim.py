@@ -300,7 +300,8 @@ def test_grid_over_N_and_M_equals_single_sweeps(tmp_path):
     # (N, alpha) = (32, 2) and (64, 1) both have P = 64: their data must still differ
     first = [linear[sts.GridPoint(n, None, a)]["stieltjes"][0, 0] for n, a in ((32, 2.0), (64, 1.0))]
     assert first[0] != first[1]
-    with pytest.raises(ValueError, match="Ms"):
+    with pytest.raises(ValueError, match=(r"^Ms is for the BN student; the linear "
+                                          r"solvers take no batch size$")):
         sts.sweep_grid("linear", [32], [1.0], Ms=[8], seed=SEED, datasets=1)
     with pytest.raises(ValueError, match="M must be"):
         sts.sweep_grid("bn", [32], [1.0], Ms=[1], seed=SEED, datasets=1)
@@ -337,7 +338,7 @@ def test_fit_recovers_a_planted_zeta():
         (lambda: BNConfig(M=1), "M"),
         (lambda: BNConfig(w_init=0.0), "w_init"),
         (lambda: sts.sweep("other", 32, [0.5], seed=SEED, datasets=1), "kind"),
-        (lambda: sts.fit_effective_zeta([1.5, 2], [0.2, 0.1], [0.0, 0.1], 0.5), "stderr"),
+        (lambda: sts.fit_effective_zeta([1.5, 2], [0.2, 0.1], [0.0, 0.1], 0.5), r"^stderr must be > 0$"),
     ],
 )
 def test_bad_input_names_the_argument(call, name):

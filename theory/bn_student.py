@@ -326,11 +326,15 @@ def part1_matches_batch_loss() -> bool:
 
 
 # ----------------------------------------------------------------------------- numerics
-def _fraction(value) -> np.ndarray:
+def _fraction(value, a: np.ndarray) -> np.ndarray:
+    """``init_fraction`` broadcast to the alphas ``a``: in [0, 1), and 0 wherever alpha > 1."""
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr >= 1):
         raise BadInput(f"init_fraction must be finite and in [0, 1), got {value!r}")
-    return arr
+    f = np.broadcast_to(arr, a.shape)
+    if np.any((f > 0) & (a > 1)):
+        raise BadInput("init_fraction applies to alpha < 1 only: for alpha > 1 nothing of w_0 is conserved")
+    return f
 
 
 @lru_cache(maxsize=None)
@@ -473,9 +477,7 @@ def bn_student_overlap(alpha_value, M_value, delta_value, *, init_fraction=0.0, 
         ``init_fraction`` is outside [0, 1), or > 0 where :math:`\alpha>1`.
     """
     a, d2, c, u = _inputs(alpha_value, M_value, delta_value)
-    f = np.broadcast_to(_fraction(init_fraction), a.shape)
-    if np.any((f > 0) & (a > 1)):
-        raise BadInput("init_fraction applies to alpha < 1 only: for alpha > 1 nothing of w_0 is conserved")
+    f = _fraction(init_fraction, a)
     num = _numeric()
     above = (lambda: num["overlap_above"](a, d2, c, u)) if direction_term else (lambda: np.sqrt((a - 1) / (a - 1 + d2)))
     return _out(_branches(a, lambda: num["overlap_below"](a, d2, c, u) * np.sqrt(1 - f), above,
@@ -518,9 +520,7 @@ def bn_student_error(alpha_value, M_value, delta_value, *, init_fraction=0.0, di
         ``init_fraction`` is outside [0, 1), or > 0 where :math:`\alpha>1`.
     """
     a, d2, c, u = _inputs(alpha_value, M_value, delta_value)
-    f = np.broadcast_to(_fraction(init_fraction), a.shape)
-    if np.any((f > 0) & (a > 1)):
-        raise BadInput("init_fraction applies to alpha < 1 only: for alpha > 1 nothing of w_0 is conserved")
+    f = _fraction(init_fraction, a)
     num = _numeric()
     above = num["error_above" if direction_term else "error_lead_above"]
     return _out(_branches(a, lambda: num["error_below"](a, d2, c, f), lambda: above(a, d2, c, u),
