@@ -65,6 +65,7 @@ TYPED = {
     "cosine of an exponential": ("cos(exp(x))", {}),
     "error function of a doubly growing argument": ("erf(exp(x**2))", {}),
     "saturating function of a double exponential": ("tanh(exp(exp(x)))", {}),
+    "complementary error function of an exponential": ("x*erfc(exp(x))", {}),
 }
 
 CASES = {**{name: (name, {}) for name in NAMED_ACTIVATIONS}, **TYPED}

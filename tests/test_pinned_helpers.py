@@ -404,3 +404,16 @@ def test_a_moments_quadrature_error_is_the_sum_of_its_pieces_estimates():
     assert min(left[1]) > 0 and min(right[1]) > 0
     assert errors == [a + b for a, b in zip(left[1], right[1])]
     assert values == pytest.approx([a + b for a, b in zip(left[0], right[0])], rel=1e-14, abs=1e-14)
+
+
+def test_a_bounded_exponential_passes_nan_through_and_refuses_a_huge_complex_argument():
+    """Only a real argument beyond the bound takes a limit: NaN stays NaN (the evaluator then refuses it as not
+    finite), and a complex one there is refused, not compared with 0 (which raises TypeError)."""
+    import mpmath
+
+    from theory._mpeval import Unreliable, bounded_functions
+
+    functions = bounded_functions(200, -40)
+    assert all(mpmath.isnan(functions[name](mpmath.nan)) for name in ("exp", "tanh", "erfc"))
+    with pytest.raises(Unreliable, match="doubly exponential growth"):
+        functions["tanh"](mpmath.mpc(2**201, 1))

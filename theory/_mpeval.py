@@ -30,9 +30,9 @@ class Unreliable(ArithmeticError):
 
 def _saturating(function, limit_bits, above, below):
     def bounded(arg):
-        if abs(arg) <= mpmath.mpf(2) ** limit_bits:
+        if not abs(arg) > mpmath.mpf(2) ** limit_bits:  # NaN too: mpmath's own value
             return function(arg)
-        limit = above if arg > 0 else below
+        limit = None if isinstance(arg, mpmath.mpc) else above if arg > 0 else below
         if limit is None:
             raise Unreliable("doubly exponential growth")
         return mpmath.mpf(limit)
@@ -52,10 +52,11 @@ def bounded_functions(exp_limit_bits: int,
     r"""mpmath's functions whose cost grows without bound with their argument, bounded, keyed by name as
     :func:`sympy.lambdify` reads them.
 
-    ``exp``, ``sinh``, ``cosh``, ``tanh`` and ``erfc`` of an argument beyond :math:`\pm 2^{b}`,
-    ``b = exp_limit_bits`` (at least 200), take their limit (:math:`e^{-2^{b}}` is 0 for every purpose) or
-    raise :class:`Unreliable` (doubly exponential growth): mpmath computes :math:`\ln 2` to :math:`\log_2|x|`
-    bits, which at :math:`x = e^{10^6}` takes without end and at :math:`x = 2^{2^{40}}` raises ``MemoryError``.
+    ``exp``, ``sinh``, ``cosh``, ``tanh`` and ``erfc`` of a real argument beyond :math:`\pm 2^{b}`,
+    ``b = exp_limit_bits`` (200 to 500), take their limit (:math:`e^{-2^{b}}` is 0 next to any term of
+    order one) or raise :class:`Unreliable` (doubly exponential growth; also a complex argument there):
+    mpmath computes :math:`\ln 2` to :math:`\log_2|x|` bits, which at :math:`x = e^{10^6}` takes without end,
+    at :math:`x = 2^{2^{40}}` raises ``MemoryError``, and its ``erfc`` overflows above about :math:`2^{512}`.
     ``sin``, ``cos`` and ``tan`` raise :class:`Unreliable` for an argument above
     ``2**(prec + periodic_headroom_bits)``: mpmath reduces it modulo pi with as many bits of pi as the
     argument has.  A negative headroom also refuses an argument whose last digits the working precision

@@ -37,10 +37,12 @@ class Quadrature:
 #: an error estimate above this share of the value (plus :data:`ABS_FLOOR`) is a failure, not a result
 MAX_REL_ERROR = 1e-6
 ABS_FLOOR = 1e-9  # absolute: moments are O(1); an estimate this small is carried into the error bar, not refused
-#: a node of the quadrature is exact, so its functions are known at any size: only the cost of an exponential
-#: and of reducing a periodic function's argument modulo pi is bounded (2**14 bits of ln 2 or pi take
-#: milliseconds), e.g. exp(-exp(z**2)) or sin(exp(z)) far in a tail
-_BOUNDED = bounded_functions(2**14, 2**14)
+#: bounds on cost, not accuracy, e.g. for exp(-exp(z**2)) or sin(exp(z)) far in a tail: an exponential-type
+#: function beyond 2**500 (where mpmath's erfc overflows) takes its limit, and a periodic function's argument
+#: is reduced modulo pi with at most 2**14 bits of pi (milliseconds).  A periodic function of a node itself is
+#: exact at any size; of a rounded value such as exp(z) above 2**103 it is noise, which the fallback meets only
+#: where the tail test has found |A''| times the density integrable
+_BOUNDED = bounded_functions(500, 2**14)
 
 
 def expectation(integrand: sp.Expr, family: InputFamily, lo: float = -math.inf, hi: float = math.inf,
