@@ -133,6 +133,7 @@ OUT_OF_RANGE = "is out of range: a numeric exponent must be real and at most 64 
         ("b'x'", "bytes are not allowed (column 1)"),
         ("f'{x}'", "f-strings are not allowed (column 1)"),
         ("1j", "complex numbers are not allowed (column 1)"),
+        ("x + 2j", "complex numbers are not allowed (column 5)"),
         ("True", "constant True is not allowed (column 1)"),
         ("None", "constant None is not allowed (column 1)"),
         ("...", "constant Ellipsis is not allowed (column 1)"),

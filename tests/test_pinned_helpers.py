@@ -417,3 +417,14 @@ def test_a_bounded_exponential_passes_nan_through_and_refuses_a_huge_complex_arg
     assert all(mpmath.isnan(functions[name](mpmath.nan)) for name in ("exp", "tanh", "erfc"))
     with pytest.raises(Unreliable, match="doubly exponential growth"):
         functions["tanh"](mpmath.mpc(2**201, 1))
+
+
+def test_a_sum_that_cancels_below_the_working_precision_is_refused_and_says_so():
+    """e^x - 1 - x at x = 1e-30 is 5e-61 while its terms are of order one: at 15 digits that is no value at all, and
+    the evaluator says why rather than returning the rounding error."""
+    from theory._mpeval import Unreliable
+
+    with pytest.raises(Unreliable) as refused:
+        evaluate(sp.exp(X) - 1 - X, "1e-30", 15)
+    assert str(refused.value) == "a sum cancels below the working precision"
+    assert float(evaluate(sp.exp(X) - 1 - X, "1e-30", 100)) == pytest.approx(5e-61, rel=1e-12)

@@ -273,3 +273,13 @@ def test_a_sweeps_manifest_holds_its_seed_whole():
     manifest = SweepOptions.make("linear", seed=seed, datasets=1).manifest()
     rebuilt = np.random.SeedSequence(int(manifest["seed_entropy"]), spawn_key=manifest["spawn_key"])
     np.testing.assert_array_equal(rebuilt.generate_state(8), seed.generate_state(8))
+
+
+def test_a_seed_that_is_not_a_seed_sequence_is_refused_with_its_type():
+    """sim draws every stream from a :class:`numpy.random.SeedSequence`; anything else (a bare integer would give a
+    generator whose streams no report could name) is refused, and the message names what was given."""
+    from sim import default_rng
+
+    with pytest.raises(ValueError) as refused:
+        default_rng(7)
+    assert str(refused.value) == "seed must be a numpy.random.SeedSequence, got int"
