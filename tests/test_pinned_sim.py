@@ -283,3 +283,56 @@ def test_a_seed_that_is_not_a_seed_sequence_is_refused_with_its_type():
     with pytest.raises(ValueError) as refused:
         default_rng(7)
     assert str(refused.value) == "seed must be a numpy.random.SeedSequence, got int"
+
+
+def test_cuda_is_not_reported_available_when_cupy_finds_no_device(monkeypatch):
+    """CuPy installed without a usable device (its runtime raises) is reported as no CUDA, with the reason, so the
+    ``gpu`` tests skip and ``--backend auto`` stays on NumPy."""
+    import sys
+    import types
+
+    from sim import cuda_status
+
+    def no_device():
+        raise RuntimeError("cudaErrorNoDevice")
+
+    fake = types.SimpleNamespace(cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=no_device)))
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    assert cuda_status() == (False, "CuPy found no CUDA device (RuntimeError: cudaErrorNoDevice)")
+
+
+def test_the_bn_students_progress_bar_shows_only_when_asked(capsys):
+    """``progress=False`` writes nothing to stderr, ``progress=True`` draws tqdm's bar there."""
+    from sim._ts_bn import BNConfig, train_bn
+
+    rng = np.random.default_rng(np.random.SeedSequence(11))
+    X, Y = rng.standard_normal((32, 4)), rng.standard_normal((32, 1))
+    config = BNConfig(M=8, epochs=2, min_steps=0)
+    train_bn(X, Y, config, np.random.SeedSequence(1), progress=False)
+    assert capsys.readouterr().err == ""
+    train_bn(X, Y, config, np.random.SeedSequence(1), progress=True)
+    assert "BN SGD P=32 R=1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_batch_noise_work_arrays_have_the_runs_dtype(dtype):
+    """A float32 run computes in float32: its reused work arrays of standardized values are of the run's dtype."""
+    from sim.batch_noise import _buffers
+
+    buffers = _buffers(np, 3, 8, dtype, glm=True)
+    assert buffers["d"].dtype == buffers["d2"].dtype == np.dtype(dtype)
+
+
+def test_a_sweep_grid_has_one_teacher_by_default(tmp_path):
+    """``sweep_grid``'s documented default is one teacher per point: the same sweep with ``teachers=1`` gives the same
+    numbers, and with two it does not."""
+    import sim.teacher_student as sts
+
+    def run(**teachers):
+        grid = sts.sweep_grid("linear", [16], [2.0], seed=np.random.SeedSequence(5), datasets=1, zetas=[0.1],
+                              **teachers)
+        return grid[sts.GridPoint(16, None, 2.0)]["ridge"]  # one row per teacher
+
+    default = run()
+    np.testing.assert_array_equal(default, run(teachers=1))
+    assert default.shape == (1, 1) and run(teachers=2).shape == (2, 1)
