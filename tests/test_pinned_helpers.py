@@ -369,6 +369,10 @@ def test_a_periodic_function_is_evaluated_only_where_its_arguments_last_digits_a
         assert evaluate(sp.sin(sp.exp(X)), 1000, 500) == mpmath.sin(mpmath.exp(1000))
     with mpmath.workdps(60):
         assert evaluate(sp.cos(X), 10**30, 60) == mpmath.cos(mpmath.mpf(10) ** 30)
+        # the bound itself: 60 digits are 203 bits, so arguments up to 2**163 are resolved to 2**-40
+        assert evaluate(sp.sin(X), 2**160, 60) == mpmath.sin(mpmath.mpf(2) ** 160)
+    with pytest.raises(Unreliable, match="sin of an argument too large"):
+        evaluate(sp.sin(X), 2**166, 60)
 
 
 @pytest.mark.parametrize(("name", "side", "limit"), [("tanh", 1, 1), ("tanh", -1, -1), ("exp", -1, 0), ("erfc", 1, 0),
@@ -381,12 +385,12 @@ def test_a_saturating_function_of_a_doubly_exponential_argument_is_its_limit(nam
 
     from theory._mpeval import Unreliable
 
-    expr = getattr(sp, name)(side * X)
-    assert evaluate(expr, 2**201, 60) == limit
+    expr = getattr(sp, name)(X)  # the side in the point: SymPy writes tanh(-x) as -tanh(x), erfc(-x) as 2 - erfc(x)
+    assert evaluate(expr, side * 2**201, 60) == limit
     with pytest.raises(Unreliable, match="doubly exponential growth"):
         evaluate(sp.exp(X), 2**201, 60)
     with mpmath.workdps(60):
-        assert evaluate(expr, 2**199, 60) == getattr(mpmath, name)(side * mpmath.mpf(2) ** 199)
+        assert evaluate(expr, side * 2**199, 60) == getattr(mpmath, name)(side * mpmath.mpf(2) ** 199)
 
 
 def test_a_moments_quadrature_error_is_the_sum_of_its_pieces_estimates():

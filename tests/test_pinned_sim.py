@@ -323,7 +323,7 @@ def test_the_batch_noise_work_arrays_have_the_runs_dtype(dtype):
     assert buffers["d"].dtype == buffers["d2"].dtype == np.dtype(dtype)
 
 
-def test_a_sweep_grid_has_one_teacher_by_default(tmp_path):
+def test_a_sweep_grid_has_one_teacher_by_default():
     """``sweep_grid``'s documented default is one teacher per point: the same sweep with ``teachers=1`` gives the same
     numbers, and with two it does not."""
     import sim.teacher_student as sts

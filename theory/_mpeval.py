@@ -3,10 +3,11 @@ when the result cannot be trusted.
 
 Used to probe an activation far out in the input's tails and very close to its singular points,
 where float64 over- or underflows.  Deterministic (no time limits): a sum that cancels to below
-``2**-(prec - 40)`` of its largest term, an ``exp`` of an argument above ``2**200`` (doubly
-exponential growth; an exponential below ``exp(-2**200)`` is taken as 0), a sine, cosine or tangent
-of an argument whose absolute error may exceed ``2**-40`` (:func:`bounded_functions`) and a value that
-is not real raise :class:`Unreliable` instead of returning a wrong number.
+``2**-(prec - 40)`` of its largest term, an ``exp``, ``sinh`` or ``cosh`` of an argument above
+``2**200`` (doubly exponential growth; ``exp``, ``tanh`` and ``erfc`` take their limits beyond it), a
+sine, cosine or tangent of an argument whose absolute error may exceed ``2**-40``
+(:func:`bounded_functions`) and a value that is not real raise :class:`Unreliable` instead of returning
+a wrong number.
 """
 
 from __future__ import annotations
