@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, special
 
-from ._mpeval import bounded_functions
+from ._mpeval import Unreliable, bounded_functions
 from .errors import BadInput
 from .input_families import InputFamily
 
@@ -97,7 +97,7 @@ def _piece(f, expr, z, a: float, b: float, rel_tol: float) -> tuple[float, float
     with mpmath.workdps(30):
         try:
             v, e = mpmath.quad(g, ends, error=True, maxdegree=10)
-        except (ValueError, ArithmeticError) as exc:  # mpmath's domain errors, Unreliable among them
+        except (ValueError, ZeroDivisionError, OverflowError, Unreliable) as exc:  # mpmath's domain errors, the bounds
             raise BadInput(f"quadrature failed on ({a:.6g}, {b:.6g}): {exc}") from None
     if isinstance(v, mpmath.mpc):
         raise BadInput(f"the integrand is not real on ({a:.6g}, {b:.6g})")
